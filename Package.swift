@@ -1,0 +1,80 @@
+// swift-tools-version: 6.1
+// inetlab — an emulated Internet for teaching P2P and CDNs, with a terminal dashboard.
+import PackageDescription
+
+// Every target is compiled in Swift 6 language mode with strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "inetlab",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "inetlab", targets: ["inetlab"]),
+        .library(name: "SimKernel", targets: ["SimKernel"]),
+        .library(name: "Network", targets: ["Network"]),
+        .library(name: "Scenario", targets: ["Scenario"]),
+        .library(name: "BitTorrent", targets: ["BitTorrent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // MARK: Simulation core
+        /// Virtual clock, event heap, per-node PRNG, windowed parallel runner, fingerprint, checkpoints, event log.
+        .target(
+            name: "SimKernel",
+            dependencies: [
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        /// Hosts, access links, regions, NAT boxes (RFC 4787), datagrams and connections, failure injection.
+        .target(name: "Network", dependencies: ["SimKernel"]),
+
+        // MARK: Protocols
+        /// Bencode, metainfo (.torrent), tracker, peers, piece picker, choker, client–server baseline.
+        .target(
+            name: "BitTorrent",
+            dependencies: [
+                "SimKernel", "Network",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // MARK: Scenarios and runs
+        /// YAML scenario schema with file:line:column errors, overrides, building a run, reports.
+        .target(
+            name: "Scenario",
+            dependencies: [
+                "SimKernel", "Network", "BitTorrent",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "inetlab",
+            dependencies: [
+                "SimKernel", "Network", "Scenario", "BitTorrent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "SimKernel"]),
+        .testTarget(name: "BitTorrentTests", dependencies: ["BitTorrent"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Network", "SimKernel"]),
+        .testTarget(name: "inetlabTests", dependencies: ["Scenario"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + swiftSettings
+}
