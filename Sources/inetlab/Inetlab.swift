@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `inetlab` command: an emulated Internet for the P2P/CDN week.
+@main
+struct Inetlab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inetlab",
+        abstract: "An emulated Internet for learning P2P and CDNs: run scenarios, step swarms, grade labs.",
+        subcommands: [TorrentCommand.self]
+    )
+}
