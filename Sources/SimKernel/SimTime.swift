@@ -9,6 +9,8 @@ public struct SimTime: Hashable, Comparable, Sendable, Codable, CustomStringConv
 
     /// The start of every run.
     public static let zero = SimTime(nanoseconds: 0)
+    /// The instant `seconds` after the start.
+    @inlinable public static func seconds(_ seconds: Int64) -> SimTime { SimTime(nanoseconds: seconds * 1_000_000_000) }
     /// A time later than any a run reaches.
     public static let never = SimTime(nanoseconds: .max)
 
@@ -40,7 +42,7 @@ public struct SimDuration: Hashable, Comparable, Sendable, Codable, CustomString
     @inlinable public static func milliseconds(_ n: Int64) -> SimDuration { SimDuration(nanoseconds: n * 1_000_000) }
     @inlinable public static func seconds(_ n: Int64) -> SimDuration { SimDuration(nanoseconds: n * 1_000_000_000) }
     /// Rounds to the nearest nanosecond.
-    public static func seconds(_ s: Double) -> SimDuration { SimDuration(nanoseconds: Int64((s * 1e9).rounded())) }
+    public init(seconds s: Double) { self.init(nanoseconds: Int64((s * 1e9).rounded())) }
 
     @inlinable public static func < (a: SimDuration, b: SimDuration) -> Bool { a.nanoseconds < b.nanoseconds }
     @inlinable public static func + (a: SimDuration, b: SimDuration) -> SimDuration { SimDuration(nanoseconds: a.nanoseconds + b.nanoseconds) }
