@@ -1,0 +1,131 @@
+public import SimKernel
+
+/// Identifies a connection; both ends use the same id (the initiator's node in the high bits).
+public struct ConnectionID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var raw: UInt64
+    @inlinable public init(raw: UInt64) { self.raw = raw }
+    @inlinable public static func < (a: Self, b: Self) -> Bool { a.raw < b.raw }
+    public var description: String { "c\(raw >> 32).\(raw & 0xffff_ffff)" }
+}
+
+/// Why a connection attempt failed or a connection ended.
+public enum ConnectionEnd: String, Sendable, Hashable, CustomStringConvertible {
+    /// No answer before the connect timeout: typically a NAT or a firewall dropped the SYN, or the host is down.
+    case timeout
+    /// The remote host answered that nothing listens on that port.
+    case refused
+    /// The remote end closed it.
+    case closedByRemote = "closed-by-remote"
+    /// This end closed it.
+    case closedLocally = "closed-locally"
+    /// This host crashed, left, or lost its link.
+    case reset
+    public var description: String { rawValue }
+}
+
+/// What the network delivers to a host's application.
+public enum AppEvent<Payload: Sendable>: Sendable {
+    /// The host has started (at its join time, or after a restart).
+    case start
+    /// A timer set with `HostIO.setTimer` fired.
+    case timer(UInt64)
+    /// A datagram arrived on `port` from `source` (the sender's public endpoint as this host sees it).
+    case datagram(from: Endpoint, port: UInt16, payload: Payload, size: Int)
+    /// A connection this host opened is established.
+    case connected(ConnectionID, remote: Endpoint)
+    /// A connection this host opened could not be established.
+    case connectFailed(ConnectionID, remote: Endpoint, ConnectionEnd)
+    /// A remote host connected to a port this host listens on.
+    case accepted(ConnectionID, remote: Endpoint, port: UInt16)
+    /// Data arrived on a connection.
+    case received(ConnectionID, payload: Payload, size: Int)
+    /// A connection ended.
+    case closed(ConnectionID, ConnectionEnd)
+}
+
+/// An application running on an emulated host: a tracker, a peer, a DHT node, a ping responder…
+///
+/// Applications are values. They see the network only through `AppEvent`s and act only through
+/// `HostIO`, so the network can apply access links and NATs to everything they do.
+public protocol HostApplication: Sendable {
+    associatedtype Payload: Sendable
+    /// Live commands the environment can give the application (e.g. "become a free-rider").
+    associatedtype Command: Sendable = Never
+
+    /// Handles one event.
+    mutating func handle(_ event: AppEvent<Payload>, io: inout HostIO<Payload>)
+    /// The host crashed: lose all volatile state (what a process loses when it is killed).
+    mutating func crash()
+    /// Applies a live command.
+    mutating func command(_ command: Command, io: inout HostIO<Payload>)
+    /// A stable digest of a payload for the run fingerprint.
+    static func digest(_ payload: Payload) -> UInt64
+}
+
+extension HostApplication where Command == Never {
+    public mutating func command(_ command: Never, io: inout HostIO<Payload>) {}
+}
+
+/// What an application asks its host to do; the network carries it out after the handler returns.
+public enum HostAction<Payload: Sendable>: Sendable {
+    case datagram(from: UInt16, to: Endpoint, payload: Payload, size: Int)
+    case connect(ConnectionID, from: UInt16, to: Endpoint)
+    case send(ConnectionID, payload: Payload, size: Int)
+    case close(ConnectionID)
+    case listen(UInt16)
+    case unlisten(UInt16)
+    case timer(UInt64, after: SimDuration)
+}
+
+/// An application's view of its host during one event: the clock, randomness, and the network calls.
+public struct HostIO<Payload: Sendable> {
+    /// The current virtual time.
+    public let now: SimTime
+    /// The host this application runs on.
+    public let host: NodeID
+    /// This host's own random stream.
+    public var random: SimRandom
+    @usableFromInline var actions: [HostAction<Payload>] = []
+    @usableFromInline var logs: [(String, [LogField])] = []
+    @usableFromInline var nextConnection: UInt32
+    @usableFromInline var nextPort: UInt16
+
+    @usableFromInline init(now: SimTime, host: NodeID, random: SimRandom, nextConnection: UInt32, nextPort: UInt16) {
+        self.now = now; self.host = host; self.random = random; self.nextConnection = nextConnection; self.nextPort = nextPort
+    }
+
+    /// Sends a datagram of `size` bytes (headers included) from local `port` to `destination`.
+    public mutating func sendDatagram(_ payload: Payload, size: Int, from port: UInt16, to destination: Endpoint) {
+        actions.append(.datagram(from: port, to: destination, payload: payload, size: size))
+    }
+
+    /// Opens a connection to `destination` from a fresh ephemeral port; `connected` or `connectFailed` follows.
+    public mutating func connect(to destination: Endpoint) -> ConnectionID {
+        nextConnection &+= 1
+        let id = ConnectionID(raw: UInt64(host) << 32 | UInt64(nextConnection))
+        let port = nextPort
+        nextPort = nextPort == .max ? 32768 : nextPort + 1
+        actions.append(.connect(id, from: port, to: destination))
+        return id
+    }
+
+    /// Sends `size` bytes of `payload` on an established connection (reliable, in order).
+    public mutating func send(_ payload: Payload, size: Int, on connection: ConnectionID) {
+        actions.append(.send(connection, payload: payload, size: size))
+    }
+
+    /// Closes a connection; the remote end gets `closed(.closedByRemote)`.
+    public mutating func close(_ connection: ConnectionID) { actions.append(.close(connection)) }
+
+    /// Accepts connections on `port`.
+    public mutating func listen(on port: UInt16) { actions.append(.listen(port)) }
+
+    /// Stops accepting connections on `port`.
+    public mutating func stopListening(on port: UInt16) { actions.append(.unlisten(port)) }
+
+    /// Sets a timer that delivers `.timer(token)` after `delay`.
+    public mutating func setTimer(_ token: UInt64, after delay: SimDuration) { actions.append(.timer(token, after: delay)) }
+
+    /// Records a structured log entry at this host.
+    public mutating func log(_ kind: String, _ fields: [LogField] = []) { logs.append((kind, fields)) }
+}

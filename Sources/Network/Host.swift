@@ -1,0 +1,78 @@
+public import SimKernel
+
+/// Traffic counters of one host. Everything a lab may want to count about what the network did.
+public struct HostCounters: Sendable, Hashable, Codable {
+    public var packetsSent = 0
+    public var bytesSent: Int64 = 0
+    public var packetsReceived = 0
+    public var bytesReceived: Int64 = 0
+    /// Datagrams lost on an access link (the link's loss probability).
+    public var droppedLoss = 0
+    /// Packets dropped because a link was down or the host was crashed or absent.
+    public var droppedDown = 0
+    /// Packets dropped by a partition between sender and receiver.
+    public var droppedPartition = 0
+    /// Packets to an address no host owns.
+    public var droppedUnroutable = 0
+    /// Inbound packets this host's NAT refused (unsolicited, filtered, or hairpin).
+    public var droppedNAT = 0
+    public var connectionsOpened = 0
+    public var connectionsAccepted = 0
+    public var connectionsFailed = 0
+    public init() {}
+
+    public static func + (a: Self, b: Self) -> Self {
+        var r = a
+        r.packetsSent += b.packetsSent; r.bytesSent += b.bytesSent
+        r.packetsReceived += b.packetsReceived; r.bytesReceived += b.bytesReceived
+        r.droppedLoss += b.droppedLoss; r.droppedDown += b.droppedDown; r.droppedPartition += b.droppedPartition
+        r.droppedUnroutable += b.droppedUnroutable; r.droppedNAT += b.droppedNAT
+        r.connectionsOpened += b.connectionsOpened; r.connectionsAccepted += b.connectionsAccepted
+        r.connectionsFailed += b.connectionsFailed
+        return r
+    }
+}
+
+/// One end of a connection as a host keeps it.
+public struct Connection: Sendable, Hashable {
+    public enum State: String, Sendable, Hashable { case connecting, established }
+    public var id: ConnectionID
+    public var localPort: UInt16
+    /// The remote end's public endpoint.
+    public var remote: Endpoint
+    public var remoteHost: Int
+    public var state: State
+    public var initiator: Bool
+}
+
+/// An emulated host: its address, access link, optional NAT box in front of it, connections, and application.
+public struct Host<App: HostApplication>: Sendable {
+    public let id: NodeID
+    /// The host's own address: private when it sits behind `nat`.
+    public let address: IPv4Address
+    public var nat: NATBox?
+    public var link: LinkSpec
+    /// False while the access link is down.
+    public var linkUp = true
+    /// False while the host is crashed or has left (or has not joined yet).
+    public var running = false
+    public var app: App
+    public var counters = HostCounters()
+    public internal(set) var uplinkFreeAt = SimTime.zero
+    public internal(set) var downlinkFreeAt = SimTime.zero
+    /// Open connections by id (look-ups only: anything listed is sorted first).
+    public internal(set) var connections: [ConnectionID: Connection] = [:]
+    /// Ports with a listener, sorted.
+    public internal(set) var listening: [UInt16] = []
+    @usableFromInline var nextConnection: UInt32 = 0
+    @usableFromInline var nextPort: UInt16 = 32768
+    /// Increases on every crash, so timers set before a crash are ignored after it.
+    @usableFromInline var incarnation: UInt32 = 0
+
+    public init(id: NodeID, address: IPv4Address, link: LinkSpec, nat: NATBox?, app: App) {
+        self.id = id; self.address = address; self.link = link; self.nat = nat; self.app = app
+    }
+
+    /// The connections sorted by id (for display and reports).
+    public var sortedConnections: [Connection] { connections.values.sorted { $0.id < $1.id } }
+}

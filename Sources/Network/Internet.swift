@@ -1,0 +1,359 @@
+public import SimKernel
+
+/// The kind of a connection segment.
+public enum Segment: UInt8, Sendable, Hashable { case syn, synAck, data, fin, rst }
+
+/// Size in bytes of a connection control segment (SYN, SYN-ACK, FIN, RST): IP + TCP headers.
+public let controlSegmentSize = 40
+
+/// A packet crossing the emulated Internet. Addresses are public (after NAT translation).
+public struct Packet<Payload: Sendable>: Sendable {
+    public enum Kind: Sendable, Hashable {
+        case datagram
+        case segment(ConnectionID, Segment)
+    }
+    public var source: Endpoint
+    public var destination: Endpoint
+    public var sourceHost: Int
+    public var size: Int
+    public var kind: Kind
+    public var payload: Payload?
+}
+
+/// What the network schedules for a host.
+public enum NetMessage<App: HostApplication>: Sendable {
+    /// The host (re)starts its application.
+    case start(incarnation: UInt32)
+    /// A packet reaches the host's access link after crossing the core.
+    case arrive(Packet<App.Payload>)
+    /// A packet has crossed the host's downlink and reaches its NAT and stack.
+    case deliver(Packet<App.Payload>)
+    /// A live command for the application (from a control action).
+    case command(App.Command, incarnation: UInt32)
+    case timer(UInt64, incarnation: UInt32)
+    case connectTimeout(ConnectionID, incarnation: UInt32)
+}
+
+/// Failure injections and live changes, applied at an instant between windows. Each is logged.
+public enum NetControl<Command: Sendable>: Sendable {
+    /// The host joins (its application starts).
+    case join(NodeID)
+    /// The host leaves gracefully: its connections are closed, then it stops.
+    case leave(NodeID)
+    /// The host's process is killed: volatile state is lost; peers' connections are reset.
+    case crash(NodeID)
+    /// A crashed or departed host comes back with fresh state.
+    case restart(NodeID)
+    case linkDown(NodeID)
+    case linkUp(NodeID)
+    /// Changes a host's access-link capacities (nil keeps the current value).
+    case setRate(NodeID, up: Int64?, down: Int64?)
+    case setLoss(NodeID, Double)
+    /// Cuts these hosts off from all others (they still reach each other).
+    case partition([NodeID], name: String)
+    /// Removes every partition.
+    case heal
+    /// A command for the host's application.
+    case command(NodeID, Command)
+}
+
+/// The emulated Internet as a `SimModel`: hosts with access links and NATs, exchanging datagrams and
+/// connection segments, running an application each.
+///
+/// A packet of S bytes waits for the sender's uplink to be free, takes S·8/up to serialise, crosses the
+/// path latency (both access links plus the core latency between the regions), then waits for and
+/// crosses the receiver's downlink (S·8/down). Then the receiver's NAT, if any, decides whether it passes.
+public struct Internet<App: HostApplication>: SimModel {
+    public typealias Node = Host<App>
+    public typealias Message = NetMessage<App>
+    public typealias Control = NetControl<App.Command>
+
+    public var topology: Topology
+    public let lookahead: SimDuration
+    /// How long a connection attempt waits for an answer.
+    public var connectTimeout: SimDuration
+    /// Log every NAT drop (useful in small labs; noisy in big swarms).
+    public var logNATDrops: Bool
+
+    public init(topology: Topology, connectTimeout: SimDuration = .seconds(5), logNATDrops: Bool = true) {
+        self.topology = topology
+        self.lookahead = topology.minimumPathLatency
+        self.connectTimeout = connectTimeout
+        self.logNATDrops = logNATDrops
+    }
+
+    public func digest(_ message: Message) -> UInt64 {
+        switch message {
+        case .start(let i): return 0x5747 ^ UInt64(i)
+        case .arrive(let p): return packetDigest(p) ^ 0xA
+        case .deliver(let p): return packetDigest(p) ^ 0xD
+        case .timer(let t, let i): return SplitMix64.mix(t) ^ UInt64(i) << 40
+        case .connectTimeout(let c, _): return SplitMix64.mix(c.raw ^ 0xC7)
+        case .command(let c, _): return stableHash("\(c)")
+        }
+    }
+
+    @inline(__always) func packetDigest(_ p: Packet<App.Payload>) -> UInt64 {
+        var h = UInt64(p.source.address.raw) << 32 | UInt64(p.destination.address.raw)
+        h = SplitMix64.mix(h ^ UInt64(p.source.port) << 16 ^ UInt64(p.destination.port) ^ UInt64(p.size) << 32)
+        if case .segment(let c, let s) = p.kind { h = SplitMix64.mix(h ^ c.raw ^ UInt64(s.rawValue) << 60) }
+        if let payload = p.payload { h ^= App.digest(payload) }
+        return h
+    }
+
+    // MARK: Handling events
+
+    public func handle(_ message: Message, node host: inout Host<App>, context: inout NodeContext<Message>) {
+        switch message {
+        case .start(let incarnation):
+            guard host.running, incarnation == host.incarnation else { return }
+            runApp(.start, host: &host, context: &context)
+        case .timer(let token, let incarnation):
+            guard host.running, incarnation == host.incarnation else { return }
+            runApp(.timer(token), host: &host, context: &context)
+        case .connectTimeout(let id, let incarnation):
+            guard host.running, incarnation == host.incarnation,
+                  let c = host.connections[id], c.state == .connecting else { return }
+            host.connections[id] = nil
+            host.counters.connectionsFailed += 1
+            context.log("conn.fail", [LogField("conn", id.description), LogField("to", c.remote.description), LogField("reason", "timeout")])
+            runApp(.connectFailed(id, remote: c.remote, .timeout), host: &host, context: &context)
+        case .command(let command, let incarnation):
+            guard host.running, incarnation == host.incarnation else { return }
+            var io = HostIO<App.Payload>(now: context.now, host: host.id, random: context.random,
+                                         nextConnection: host.nextConnection, nextPort: host.nextPort)
+            host.app.command(command, io: &io)
+            finish(&io, host: &host, context: &context)
+        case .arrive(let p):
+            arrive(p, host: &host, context: &context)
+        case .deliver(let p):
+            deliver(p, host: &host, context: &context)
+        }
+    }
+
+    func arrive(_ p: Packet<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
+        guard host.running, host.linkUp else { host.counters.droppedDown += 1; return }
+        guard topology.partition[p.sourceHost] == topology.partition[host.id] else { host.counters.droppedPartition += 1; return }
+        if case .datagram = p.kind, context.random.chance(host.link.loss) { host.counters.droppedLoss += 1; return }
+        let start = max(context.now, host.downlinkFreeAt)
+        let done = start + .transmission(bytes: p.size, bitsPerSecond: host.link.down)
+        host.downlinkFreeAt = done
+        context.scheduleSelf(.deliver(p), after: done - context.now)
+    }
+
+    func deliver(_ p: Packet<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
+        guard host.running else { host.counters.droppedDown += 1; return }
+        var localPort = p.destination.port
+        if host.nat != nil {
+            guard let inside = host.nat?.translateInbound(from: p.source, to: p.destination, at: context.now) else {
+                host.counters.droppedNAT += 1
+                if logNATDrops {
+                    context.log("nat.drop", [LogField("from", p.source.description), LogField("to", p.destination.description),
+                                             LogField("what", kindName(p.kind))])
+                }
+                return
+            }
+            localPort = inside.port
+        }
+        host.counters.packetsReceived += 1
+        host.counters.bytesReceived += Int64(p.size)
+        switch p.kind {
+        case .datagram:
+            guard let payload = p.payload else { return }
+            runApp(.datagram(from: p.source, port: localPort, payload: payload, size: p.size), host: &host, context: &context)
+        case .segment(let id, let segment):
+            receiveSegment(segment, id: id, packet: p, localPort: localPort, host: &host, context: &context)
+        }
+    }
+
+    func kindName(_ k: Packet<App.Payload>.Kind) -> String {
+        switch k {
+        case .datagram: return "datagram"
+        case .segment(_, let s): return "\(s)"
+        }
+    }
+
+    func receiveSegment(_ segment: Segment, id: ConnectionID, packet p: Packet<App.Payload>, localPort: UInt16,
+                        host: inout Host<App>, context: inout NodeContext<Message>) {
+        switch segment {
+        case .syn:
+            guard host.connections[id] == nil else { return }
+            guard host.listening.contains(localPort) else {
+                transmit(.segment(id, .rst), payload: nil, size: controlSegmentSize, from: localPort, to: p.source, host: &host, context: &context)
+                return
+            }
+            host.connections[id] = Connection(id: id, localPort: localPort, remote: p.source, remoteHost: p.sourceHost,
+                                              state: .established, initiator: false)
+            host.counters.connectionsAccepted += 1
+            transmit(.segment(id, .synAck), payload: nil, size: controlSegmentSize, from: localPort, to: p.source, host: &host, context: &context)
+            runApp(.accepted(id, remote: p.source, port: localPort), host: &host, context: &context)
+        case .synAck:
+            guard var c = host.connections[id], c.state == .connecting else { return }
+            c.state = .established
+            c.remote = p.source
+            host.connections[id] = c
+            runApp(.connected(id, remote: p.source), host: &host, context: &context)
+        case .data:
+            guard host.connections[id]?.state == .established, let payload = p.payload else { return }
+            runApp(.received(id, payload: payload, size: p.size), host: &host, context: &context)
+        case .fin:
+            guard host.connections.removeValue(forKey: id) != nil else { return }
+            runApp(.closed(id, .closedByRemote), host: &host, context: &context)
+        case .rst:
+            guard let c = host.connections.removeValue(forKey: id) else { return }
+            if c.state == .connecting {
+                host.counters.connectionsFailed += 1
+                context.log("conn.fail", [LogField("conn", id.description), LogField("to", c.remote.description), LogField("reason", "refused")])
+                runApp(.connectFailed(id, remote: c.remote, .refused), host: &host, context: &context)
+            } else {
+                runApp(.closed(id, .reset), host: &host, context: &context)
+            }
+        }
+    }
+
+    // MARK: Running the application and carrying out its actions
+
+    func runApp(_ event: AppEvent<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
+        var io = HostIO<App.Payload>(now: context.now, host: host.id, random: context.random,
+                                     nextConnection: host.nextConnection, nextPort: host.nextPort)
+        host.app.handle(event, io: &io)
+        finish(&io, host: &host, context: &context)
+    }
+
+    func finish(_ io: inout HostIO<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
+        context.random = io.random
+        host.nextConnection = io.nextConnection
+        host.nextPort = io.nextPort
+        for (kind, fields) in io.logs { context.log(kind, fields) }
+        for action in io.actions { perform(action, host: &host, context: &context) }
+    }
+
+    func perform(_ action: HostAction<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
+        switch action {
+        case .datagram(let port, let to, let payload, let size):
+            transmit(.datagram, payload: payload, size: size, from: port, to: to, host: &host, context: &context)
+        case .connect(let id, let port, let to):
+            host.connections[id] = Connection(id: id, localPort: port, remote: to, remoteHost: topology.host(at: to.address) ?? -1,
+                                              state: .connecting, initiator: true)
+            host.counters.connectionsOpened += 1
+            transmit(.segment(id, .syn), payload: nil, size: controlSegmentSize, from: port, to: to, host: &host, context: &context)
+            context.scheduleSelf(.connectTimeout(id, incarnation: host.incarnation), after: connectTimeout)
+        case .send(let id, let payload, let size):
+            guard let c = host.connections[id], c.state == .established else { return }
+            transmit(.segment(id, .data), payload: payload, size: size, from: c.localPort, to: c.remote, host: &host, context: &context)
+        case .close(let id):
+            guard let c = host.connections.removeValue(forKey: id) else { return }
+            transmit(.segment(id, .fin), payload: nil, size: controlSegmentSize, from: c.localPort, to: c.remote, host: &host, context: &context)
+        case .listen(let port):
+            let i = host.listening.firstIndex { $0 >= port } ?? host.listening.count
+            if i == host.listening.count || host.listening[i] != port { host.listening.insert(port, at: i) }
+        case .unlisten(let port):
+            host.listening.removeAll { $0 == port }
+        case .timer(let token, let delay):
+            context.scheduleSelf(.timer(token, incarnation: host.incarnation), after: delay)
+        }
+    }
+
+    /// Sends one packet: NAT translation, uplink serialisation (FIFO), loss, then the core to the receiver.
+    func transmit(_ kind: Packet<App.Payload>.Kind, payload: App.Payload?, size: Int, from port: UInt16, to destination: Endpoint,
+                  host: inout Host<App>, context: inout NodeContext<Message>) {
+        guard host.running, host.linkUp else { host.counters.droppedDown += 1; return }
+        var source = Endpoint(host.address, port)
+        if host.nat != nil {
+            if host.nat?.isHairpin(destination) == true {
+                // One host behind its own NAT: a hairpinned packet would come straight back to it.
+                _ = host.nat?.translateHairpin(from: source, to: destination, at: context.now)
+                host.counters.droppedNAT += 1
+                return
+            }
+            guard let translated = host.nat?.translateOutbound(from: source, to: destination, at: context.now) else {
+                host.counters.droppedNAT += 1
+                return
+            }
+            source = translated
+        }
+        let start = max(context.now, host.uplinkFreeAt)
+        let sent = start + .transmission(bytes: size, bitsPerSecond: host.link.up)
+        host.uplinkFreeAt = sent
+        host.counters.packetsSent += 1
+        host.counters.bytesSent += Int64(size)
+        if case .datagram = kind, context.random.chance(host.link.loss) { host.counters.droppedLoss += 1; return }
+        guard let target = topology.host(at: destination.address), target != host.id else {
+            host.counters.droppedUnroutable += 1
+            return
+        }
+        let packet = Packet(source: source, destination: destination, sourceHost: host.id, size: size, kind: kind, payload: payload)
+        context.send(.arrive(packet), to: target, at: sent + topology.pathLatency(host.id, target))
+    }
+
+    // MARK: Control actions
+
+    public static func apply(_ control: Control, to world: inout SimState<Internet<App>>) {
+        let names = world.model.topology.hostNames
+        func name(_ n: NodeID) -> String { names[n] }
+        switch control {
+        case .join(let n):
+            guard !world.nodes[n].running else { return }
+            world.log("host.join", [LogField("host", name(n))])
+            start(n, in: &world)
+        case .restart(let n):
+            guard !world.nodes[n].running else { return }
+            world.log("inject.restart", [LogField("host", name(n))])
+            start(n, in: &world)
+        case .crash(let n):
+            guard world.nodes[n].running else { return }
+            world.log("inject.crash", [LogField("host", name(n))])
+            stop(n, in: &world, segment: .rst)
+        case .leave(let n):
+            guard world.nodes[n].running else { return }
+            world.log("host.leave", [LogField("host", name(n))])
+            stop(n, in: &world, segment: .fin)
+        case .linkDown(let n):
+            world.nodes[n].linkUp = false
+            world.log("inject.link-down", [LogField("host", name(n))])
+        case .linkUp(let n):
+            world.nodes[n].linkUp = true
+            world.log("inject.link-up", [LogField("host", name(n))])
+        case .setRate(let n, let up, let down):
+            if let up { world.nodes[n].link.up = up }
+            if let down { world.nodes[n].link.down = down }
+            world.log("inject.rate", [LogField("host", name(n)), LogField("up", Int(world.nodes[n].link.up)),
+                                      LogField("down", Int(world.nodes[n].link.down))])
+        case .setLoss(let n, let loss):
+            world.nodes[n].link.loss = loss
+            world.log("inject.loss", [LogField("host", name(n)), LogField("loss", loss)])
+        case .partition(let hosts, let label):
+            let fresh = (world.model.topology.partition.max() ?? 0) + 1
+            for n in hosts { world.model.topology.partition[n] = fresh }
+            world.log("inject.partition", [LogField("name", label), LogField("hosts", hosts.count)])
+        case .heal:
+            for i in world.model.topology.partition.indices { world.model.topology.partition[i] = 0 }
+            world.log("inject.heal")
+        case .command(let n, let command):
+            guard world.nodes[n].running else { return }
+            world.log("inject.command", [LogField("host", name(n)), LogField("command", "\(command)")])
+            world.schedule(.command(command, incarnation: world.nodes[n].incarnation), to: n, at: world.now)
+        }
+    }
+
+    static func start(_ n: NodeID, in world: inout SimState<Internet<App>>) {
+        world.nodes[n].running = true
+        world.nodes[n].incarnation &+= 1
+        world.schedule(.start(incarnation: world.nodes[n].incarnation), to: n, at: world.now)
+    }
+
+    /// Stops a host; every open connection's remote end gets `segment` (RST for a crash, FIN for a leave).
+    static func stop(_ n: NodeID, in world: inout SimState<Internet<App>>, segment: Segment) {
+        let topology = world.model.topology
+        for c in world.nodes[n].sortedConnections where c.remoteHost >= 0 {
+            let packet = Packet<App.Payload>(source: Endpoint(topology.publicAddress[n], c.localPort), destination: c.remote,
+                                             sourceHost: n, size: controlSegmentSize, kind: .segment(c.id, segment), payload: nil)
+            world.schedule(.arrive(packet), to: c.remoteHost, at: world.now + topology.pathLatency(n, c.remoteHost))
+        }
+        world.nodes[n].connections = [:]
+        world.nodes[n].listening = []
+        world.nodes[n].running = false
+        world.nodes[n].incarnation &+= 1
+        world.nodes[n].app.crash()
+    }
+}

@@ -1,0 +1,237 @@
+import Testing
+import SimKernel
+@testable import Network
+
+/// Records what the network delivers and does what the test script asks at each timer.
+struct Recorder: HostApplication {
+    enum Payload: Sendable, Hashable { case data(Int) }
+    enum Command: Sendable, Hashable { case send(to: Endpoint, size: Int), connect(to: Endpoint), listen(UInt16) }
+    var events: [String] = []
+    var lastConnection: ConnectionID?
+
+    mutating func handle(_ event: AppEvent<Payload>, io: inout HostIO<Payload>) {
+        let t = io.now.nanoseconds
+        switch event {
+        case .start: events.append("\(t) start")
+        case .timer(let k): events.append("\(t) timer \(k)")
+        case .datagram(let from, let port, .data(let n), let size): events.append("\(t) datagram \(n) \(size)B from \(from) to :\(port)")
+        case .connected(let id, let remote):
+            lastConnection = id
+            events.append("\(t) connected \(remote)")
+            io.send(.data(1), size: 1000, on: id)
+        case .connectFailed(_, let remote, let why): events.append("\(t) connect-failed \(remote) \(why)")
+        case .accepted(let id, let remote, let port):
+            lastConnection = id
+            events.append("\(t) accepted \(remote) on :\(port)")
+        case .received(_, .data(let n), let size): events.append("\(t) received \(n) \(size)B")
+        case .closed(_, let why): events.append("\(t) closed \(why)")
+        }
+    }
+    mutating func crash() { events.append("crash") }
+    mutating func command(_ command: Command, io: inout HostIO<Payload>) {
+        switch command {
+        case .send(let to, let size): io.sendDatagram(.data(size), size: size, from: 5000, to: to)
+        case .connect(let to): _ = io.connect(to: to)
+        case .listen(let p): io.listen(on: p)
+        }
+    }
+    static func digest(_ payload: Payload) -> UInt64 { if case .data(let n) = payload { return UInt64(n) } else { return 0 } }
+}
+
+typealias RecSim = Simulation<Internet<Recorder>>
+
+/// Two regions 20 ms apart (5 ms inside each); hosts as given.
+func makeNet(_ hosts: [(String, LinkSpec, NATConfig?)], threads: Int = 1) -> (RecSim, InternetBuilder<Recorder>) {
+    var b = InternetBuilder<Recorder>(regions: ["eu", "us"], core: [[.milliseconds(5), .milliseconds(20)], [.milliseconds(20), .milliseconds(5)]])
+    for (i, h) in hosts.enumerated() {
+        b.addHost(name: h.0, group: "g", region: i % 2, link: h.1, nat: h.2, app: Recorder())
+    }
+    return (b.build(seed: 1, threads: threads), b)
+}
+
+let mbps1 = LinkSpec(up: 1_000_000, down: 1_000_000, latency: .milliseconds(10))
+let fast = LinkSpec(up: 1_000_000_000, down: 1_000_000_000, latency: .milliseconds(10))
+
+extension RecSim {
+    func command(_ c: Recorder.Command, on host: Int, at t: SimTime) { state.scheduleControl(.command(host, c), at: t) }
+    func events(_ host: Int) -> [String] { state.nodes[host].app.events }
+}
+
+@Suite struct LinkTimingTests {
+    @Test func datagramArrivalIsSerialisationPlusLatencyPlusDownlink() {
+        // A (eu, 1 Mbit/s up, 10 ms) → B (us, 1 Mbit/s down, 10 ms); core eu–us 20 ms.
+        let (sim, b) = makeNet([("a", mbps1, nil), ("b", mbps1, nil)])
+        sim.command(.send(to: b.publicEndpoint(of: 1, port: 9), size: 16_384), on: 0, at: .seconds(1))
+        sim.run(until: .seconds(5))
+        // 131.072 ms on A's uplink + (10 + 20 + 10) ms path + 131.072 ms on B's downlink.
+        let expected = 1_000_000_000 + 131_072_000 + 40_000_000 + 131_072_000
+        #expect(sim.events(1).last == "\(expected) datagram 16384 16384B from \(b.publicEndpoint(of: 0, port: 5000)) to :9")
+    }
+
+    @Test func uplinkIsFIFO() {
+        let (sim, b) = makeNet([("a", mbps1, nil), ("b", fast, nil)])
+        let to = b.publicEndpoint(of: 1, port: 9)
+        sim.command(.send(to: to, size: 16_384), on: 0, at: .seconds(1))
+        sim.command(.send(to: to, size: 16_384), on: 0, at: .seconds(1))
+        sim.run(until: .seconds(5))
+        let times = sim.events(1).filter { $0.contains("datagram") }.compactMap { Int64($0.split(separator: " ")[0]) }
+        #expect(times.count == 2)
+        // The second waits for the first to leave the uplink: exactly one serialisation time later.
+        #expect(times[1] - times[0] == 131_072_000)
+        // Downlink at 1 Gbit/s: 16 KiB takes 131.072 µs.
+        #expect(times[0] == 1_000_000_000 + 131_072_000 + 40_000_000 + 131_072)
+    }
+
+    @Test func rateChangeAppliesToLaterPackets() {
+        let (sim, b) = makeNet([("a", mbps1, nil), ("b", fast, nil)])
+        sim.state.scheduleControl(.setRate(0, up: 2_000_000, down: nil), at: .seconds(1))
+        sim.command(.send(to: b.publicEndpoint(of: 1, port: 9), size: 16_384), on: 0, at: .seconds(1))
+        sim.run(until: .seconds(5))
+        #expect(sim.events(1).last?.hasPrefix("\(1_000_000_000 + 65_536_000 + 40_000_000 + 131_072) ") == true)
+    }
+}
+
+@Suite struct NATFabricTests {
+    @Test func unsolicitedInboundIsDroppedAndCounted() {
+        let (sim, b) = makeNet([("pub", fast, nil), ("home", fast, NATConfig(preset: .fullCone))])
+        sim.command(.send(to: b.publicEndpoint(of: 1, port: 5000), size: 100), on: 0, at: .seconds(1))
+        sim.run(until: .seconds(2))
+        #expect(!sim.events(1).contains { $0.contains("datagram") })
+        #expect(sim.state.nodes[1].counters.droppedNAT == 1)
+        #expect(sim.state.nodes[1].nat?.stats.droppedUnsolicited == 1)
+        #expect(sim.state.log.entries.contains { $0.kind == "nat.drop" && $0.node == 1 })
+    }
+
+    @Test func replyToOutboundPassesEvenPortRestricted() {
+        let (sim, b) = makeNet([("pub", fast, nil), ("home", fast, NATConfig(preset: .portRestricted))])
+        sim.command(.send(to: b.publicEndpoint(of: 0, port: 5000), size: 100), on: 1, at: .seconds(1))
+        sim.run(until: .seconds(2))
+        // The public host sees the NAT's public address and mapped port, and answers it.
+        let seen = sim.events(0).first { $0.contains("datagram") }
+        #expect(seen?.contains("from \(b.topology.publicAddress[1]):49152") == true)
+        sim.command(.send(to: Endpoint(b.topology.publicAddress[1], 49152), size: 100), on: 0, at: .seconds(2))
+        sim.run(until: .seconds(3))
+        #expect(sim.events(1).contains { $0.contains("datagram 100 100B from \(b.publicEndpoint(of: 0, port: 5000)) to :5000") })
+    }
+
+    @Test func connectionsObeyNATs() {
+        let forward = NATConfig(preset: .portRestricted, portForwards: [6881: Endpoint(IPv4Address(10, 0, 2, 2), 6881)])
+        let (sim, b) = makeNet([
+            ("pub", fast, nil),
+            ("natA", fast, NATConfig(preset: .portRestricted)),
+            ("natB", fast, NATConfig(preset: .fullCone)),
+            ("fwd", fast, forward),  // 3rd NATed host: private 10.0.3.2 — forward points elsewhere on purpose below
+        ])
+        _ = forward
+        for h in 0..<4 { sim.command(.listen(6881), on: h, at: .seconds(1)) }
+        // NATed → public: works. public → NATed: SYN dropped, times out. NATed → NATed: times out.
+        sim.command(.connect(to: b.publicEndpoint(of: 0, port: 6881)), on: 1, at: .seconds(2))
+        sim.command(.connect(to: b.publicEndpoint(of: 1, port: 6881)), on: 0, at: .seconds(2))
+        sim.command(.connect(to: b.publicEndpoint(of: 2, port: 6881)), on: 1, at: .seconds(2))
+        sim.run(until: .seconds(10))
+        #expect(sim.events(1).contains { $0.contains("connected \(b.publicEndpoint(of: 0, port: 6881))") })
+        #expect(sim.events(0).contains { $0.contains("received 1 1000B") })
+        #expect(sim.events(0).contains { $0.hasPrefix("7000000000 connect-failed") && $0.hasSuffix("timeout") })
+        #expect(sim.events(1).contains { $0.contains("connect-failed \(b.publicEndpoint(of: 2, port: 6881)) timeout") })
+        #expect(sim.state.nodes[2].counters.droppedNAT >= 1)
+    }
+
+    @Test func portForwardAdmitsInboundConnections() {
+        // The first NATed host gets private address 10.0.1.2.
+        let nat = NATConfig(preset: .symmetric, portForwards: [6881: Endpoint(IPv4Address(10, 0, 1, 2), 6881)])
+        let (sim, b) = makeNet([("pub", fast, nil), ("home", fast, nat)])
+        #expect(sim.state.nodes[1].address == IPv4Address(10, 0, 1, 2))
+        sim.command(.listen(6881), on: 1, at: .seconds(1))
+        sim.command(.connect(to: b.publicEndpoint(of: 1, port: 6881)), on: 0, at: .seconds(2))
+        sim.run(until: .seconds(10))
+        #expect(sim.events(0).contains { $0.contains("connected \(b.publicEndpoint(of: 1, port: 6881))") })
+        #expect(sim.events(1).contains { $0.contains("accepted") && $0.hasSuffix("on :6881") })
+        #expect(sim.events(1).contains { $0.contains("received 1 1000B") })
+    }
+
+    @Test func closedPortRefuses() {
+        let (sim, b) = makeNet([("a", fast, nil), ("b", fast, nil)])
+        sim.command(.connect(to: b.publicEndpoint(of: 1, port: 80)), on: 0, at: .seconds(1))
+        sim.run(until: .seconds(3))
+        #expect(sim.events(0).contains { $0.hasSuffix("refused") })
+    }
+}
+
+@Suite struct FailureTests {
+    @Test func crashResetsPeersAndRestartStartsFresh() {
+        let (sim, b) = makeNet([("a", fast, nil), ("b", fast, nil)])
+        sim.command(.listen(6881), on: 1, at: .seconds(1))
+        sim.command(.connect(to: b.publicEndpoint(of: 1, port: 6881)), on: 0, at: .seconds(2))
+        sim.state.scheduleControl(.crash(1), at: .seconds(3))
+        sim.state.scheduleControl(.restart(1), at: .seconds(4))
+        sim.run(until: .seconds(5))
+        #expect(sim.events(0).contains { $0.hasSuffix("closed reset") })
+        #expect(sim.events(1).contains("crash"))
+        #expect(sim.events(1).last == "4000000000 start")
+        #expect(sim.state.nodes[1].connections.isEmpty)
+        let kinds = sim.state.log.entries.map(\.kind)
+        #expect(kinds.contains("inject.crash") && kinds.contains("inject.restart"))
+    }
+
+    @Test func partitionDropsAndHealRestores() {
+        let (sim, b) = makeNet([("a", fast, nil), ("b", fast, nil)])
+        sim.state.scheduleControl(.partition([1], name: "cut"), at: .seconds(1))
+        sim.command(.send(to: b.publicEndpoint(of: 1, port: 9), size: 100), on: 0, at: .seconds(1))
+        sim.state.scheduleControl(.heal, at: .seconds(2))
+        sim.command(.send(to: b.publicEndpoint(of: 1, port: 9), size: 200), on: 0, at: .seconds(2))
+        sim.run(until: .seconds(3))
+        #expect(sim.state.nodes[1].counters.droppedPartition == 1)
+        #expect(sim.events(1).contains { $0.contains("datagram 200") })
+        #expect(!sim.events(1).contains { $0.contains("datagram 100") })
+    }
+
+    @Test func linkDownDropsEverything() {
+        let (sim, b) = makeNet([("a", fast, nil), ("b", fast, nil)])
+        sim.state.scheduleControl(.linkDown(1), at: .seconds(1))
+        sim.command(.send(to: b.publicEndpoint(of: 1, port: 9), size: 100), on: 0, at: .seconds(1))
+        sim.run(until: .seconds(2))
+        #expect(sim.state.nodes[1].counters.droppedDown == 1)
+    }
+
+    @Test func lossMatchesItsProbability() {
+        var lossy = fast
+        lossy.loss = 0.2
+        let (sim, b) = makeNet([("a", lossy, nil), ("b", fast, nil)])
+        for i in 0..<2000 {
+            sim.command(.send(to: b.publicEndpoint(of: 1, port: 9), size: 100), on: 0, at: .seconds(1) + .milliseconds(Int64(i)))
+        }
+        sim.run(until: .seconds(10))
+        let lost = sim.state.nodes[0].counters.droppedLoss
+        // Binomial(2000, 0.2): mean 400, sd ≈ 17.9; ±5 sd.
+        #expect(abs(lost - 400) < 90)
+        #expect(sim.events(1).count - 1 == 2000 - lost)  // minus the start event
+    }
+}
+
+@Suite struct PingTests {
+    func pingNet(threads: Int) -> Simulation<Internet<PingApp>> {
+        var b = InternetBuilder<PingApp>(regions: ["eu"], core: [[.milliseconds(5)]])
+        let server = b.addHost(name: "server", group: "s", region: 0, link: fast, nat: nil, app: PingApp(config: .init()))
+        let target = b.publicEndpoint(of: server, port: 7)
+        for i in 0..<20 {
+            b.addHost(name: "c\(i)", group: "c", region: 0, link: mbps1, nat: i % 2 == 0 ? NATConfig(preset: .symmetric) : nil,
+                      app: PingApp(config: .init(targets: [target], connectEvery: 3)))
+        }
+        let sim = b.build(seed: 42, threads: threads)
+        sim.state.scheduleControl(.crash(server), at: .seconds(20))
+        sim.state.scheduleControl(.restart(server), at: .seconds(25))
+        sim.run(until: .seconds(40))
+        return sim
+    }
+
+    @Test func pingThroughNATsIsDeterministicAcrossThreads() {
+        let one = pingNet(threads: 1), two = pingNet(threads: 2), four = pingNet(threads: 4)
+        #expect(one.state.fingerprint == two.state.fingerprint)
+        #expect(one.state.fingerprint == four.state.fingerprint)
+        let m = one.state.nodes.dropFirst().map(\.app.metrics)
+        #expect(m.allSatisfy { $0.repliesReceived > 20 && $0.repliesReceived < $0.probesSent })
+        #expect(m.allSatisfy { $0.connectsSucceeded > 5 })
+        // RTT at least twice the path (2 × (10 + 5 + 10) ms = 50 ms) plus serialisation.
+        #expect(m.allSatisfy { $0.rttTotal.nanoseconds / Int64($0.repliesReceived) > 50_000_000 })
+    }
+}
