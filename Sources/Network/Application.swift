@@ -129,3 +129,46 @@ public struct HostIO<Payload: Sendable> {
     /// Records a structured log entry at this host.
     public mutating func log(_ kind: String, _ fields: [LogField] = []) { logs.append((kind, fields)) }
 }
+
+// MARK: Composing applications
+
+extension AppEvent {
+    /// The same event for an embedded application whose payloads are `Inner`; nil if the payload is not one of its own.
+    public func mapPayload<Inner: Sendable>(_ unwrap: (Payload) -> Inner?) -> AppEvent<Inner>? {
+        switch self {
+        case .start: return .start
+        case .timer(let t): return .timer(t)
+        case .datagram(let from, let port, let payload, let size):
+            return unwrap(payload).map { .datagram(from: from, port: port, payload: $0, size: size) }
+        case .connected(let id, let remote): return .connected(id, remote: remote)
+        case .connectFailed(let id, let remote, let why): return .connectFailed(id, remote: remote, why)
+        case .accepted(let id, let remote, let port): return .accepted(id, remote: remote, port: port)
+        case .received(let id, let payload, let size): return unwrap(payload).map { .received(id, payload: $0, size: size) }
+        case .closed(let id, let why): return .closed(id, why)
+        }
+    }
+}
+
+extension HostIO {
+    /// Runs an embedded application whose payloads are `Inner`, wrapping what it sends with `wrap`.
+    /// Lets a scenario compose several application types into one host application.
+    public mutating func embed<Inner: Sendable>(_ wrap: (Inner) -> Payload, _ body: (inout HostIO<Inner>) -> Void) {
+        var inner = HostIO<Inner>(now: now, host: host, random: random, nextConnection: nextConnection, nextPort: nextPort)
+        body(&inner)
+        random = inner.random
+        nextConnection = inner.nextConnection
+        nextPort = inner.nextPort
+        logs.append(contentsOf: inner.logs)
+        for a in inner.actions {
+            switch a {
+            case .datagram(let from, let to, let payload, let size): actions.append(.datagram(from: from, to: to, payload: wrap(payload), size: size))
+            case .connect(let id, let from, let to): actions.append(.connect(id, from: from, to: to))
+            case .send(let id, let payload, let size): actions.append(.send(id, payload: wrap(payload), size: size))
+            case .close(let id): actions.append(.close(id))
+            case .listen(let p): actions.append(.listen(p))
+            case .unlisten(let p): actions.append(.unlisten(p))
+            case .timer(let t, let d): actions.append(.timer(t, after: d))
+            }
+        }
+    }
+}

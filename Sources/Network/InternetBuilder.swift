@@ -60,3 +60,12 @@ public struct InternetBuilder<App: HostApplication> {
         return sim
     }
 }
+
+extension InternetBuilder {
+    /// Replaces the hosts (same count, same order) after adjusting them, e.g. to install applications
+    /// that need every host's address first.
+    public mutating func replaceHosts(_ updated: [Host<App>]) {
+        precondition(updated.count == hosts.count, "replaceHosts keeps the same hosts")
+        hosts = updated
+    }
+}

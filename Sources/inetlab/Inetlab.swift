@@ -6,6 +6,6 @@ struct Inetlab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inetlab",
         abstract: "An emulated Internet for learning P2P and CDNs: run scenarios, step swarms, grade labs.",
-        subcommands: [TorrentCommand.self]
+        subcommands: [Run.self, Validate.self, TorrentCommand.self]
     )
 }

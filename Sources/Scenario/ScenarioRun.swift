@@ -1,0 +1,267 @@
+public import Network
+public import SimKernel
+
+/// One row of the per-round summary: what happened during the round that ended at `time`.
+public struct RoundRow: Sendable, Hashable, Codable {
+    public var round: Int
+    /// Virtual time at the end of the round, in seconds.
+    public var timeS: Double
+    public var events: UInt64
+    public var hostsRunning: Int
+    public var packetsSent: Int
+    public var bytesSent: Int64
+    public var packetsReceived: Int
+    public var bytesReceived: Int64
+    public var droppedNat: Int
+    public var droppedLoss: Int
+    public var droppedDown: Int
+    public var droppedPartition: Int
+    public var connectionsOpened: Int
+    public var connectionsFailed: Int
+    public var pingProbes: Int
+    public var pingReplies: Int
+    /// Mean round-trip time of the replies received this round, in milliseconds (nil if none).
+    public var pingRttMeanMs: Double?
+    /// Injections applied during the round, e.g. `crash server`.
+    public var injections: [String]
+
+    /// Column names for CSV, in order.
+    public static let csvHeader = "round,time_s,events,hosts_running,packets_sent,bytes_sent,packets_received,bytes_received,dropped_nat,dropped_loss,dropped_down,dropped_partition,connections_opened,connections_failed,ping_probes,ping_replies,ping_rtt_mean_ms,injections"
+
+    public var csvLine: String {
+        let rtt = pingRttMeanMs.map { formatDecimal($0, places: 3) } ?? ""
+        let inj = injections.joined(separator: "; ")
+        let quoted = inj.contains(",") || inj.contains("\"") ? "\"\(inj.replacingOccurrences(of: "\"", with: "\"\""))\"" : inj
+        return "\(round),\(formatDecimal(timeS, places: 3)),\(events),\(hostsRunning),\(packetsSent),\(bytesSent),\(packetsReceived),\(bytesReceived),\(droppedNat),\(droppedLoss),\(droppedDown),\(droppedPartition),\(connectionsOpened),\(connectionsFailed),\(pingProbes),\(pingReplies),\(rtt),\(quoted)"
+    }
+}
+
+/// Cumulative totals over all hosts at one instant; rows are differences of these.
+struct Totals: Sendable, Hashable {
+    var counters = HostCounters()
+    var ping = PingApp.Metrics()
+    var events: UInt64 = 0
+    var running = 0
+}
+
+/// A scenario built and running: steps round by round, keeps a checkpoint per round, and reports.
+public final class ScenarioRun {
+    public let scenario: LoadedScenario
+    public let simulation: ScenarioSimulation
+    /// Names of the hosts, by node id.
+    public let hostNames: [String]
+    /// The nodes behind each host or group name.
+    public let targets: [String: [NodeID]]
+    public let seed: UInt64
+    public let roundLength: SimDuration
+    public let endTime: SimTime
+    /// Rows for the rounds completed so far.
+    public private(set) var rows: [RoundRow] = []
+    /// Whether to keep a checkpoint at every round boundary (for step-back).
+    public let keepsCheckpoints: Bool
+    private var checkpoints: [SimState<Internet<ScenarioApp>>] = []
+    private var totalsAtRoundStart = Totals()
+    private var injectionsThisRound: [String] = []
+
+    /// Builds the emulated Internet for `scenario`.
+    /// - Parameters:
+    ///   - seed: overrides the scenario's seed.
+    ///   - threads: worker threads; any value gives the same run.
+    ///   - keepCheckpoints: keep a full checkpoint at each round boundary (for step-back).
+    public init(_ scenario: LoadedScenario, seed: UInt64? = nil, threads: Int = 1, keepCheckpoints: Bool = false) {
+        let spec = scenario.spec
+        self.scenario = scenario
+        self.seed = seed ?? spec.seed
+        self.roundLength = spec.round.duration
+        self.endTime = spec.endTime
+        self.keepsCheckpoints = keepCheckpoints
+
+        let regionIndex = Dictionary(uniqueKeysWithValues: spec.regions.enumerated().map { ($1.name, $0) })
+        var core = Array(repeating: Array(repeating: spec.latency.default.duration, count: spec.regions.count), count: spec.regions.count)
+        for i in core.indices { core[i][i] = spec.latency.inside.duration }
+        for pair in spec.latency.between {
+            if let a = regionIndex[pair.regions[0]], let b = regionIndex[pair.regions[1]] {
+                core[a][b] = pair.latency.duration; core[b][a] = pair.latency.duration
+            }
+        }
+        var builder = InternetBuilder<ScenarioApp>(regions: spec.regions.map(\.name), core: core)
+        var targets: [String: [NodeID]] = [:]
+        var names: [String] = []
+        // First pass: create hosts (apps resolved in a second pass, once every address is known).
+        for g in spec.hosts {
+            let region = g.region.flatMap { regionIndex[$0] } ?? 0
+            let link = LinkSpec(up: g.up.bitsPerSecond, down: g.down.bitsPerSecond, latency: g.latency.duration, loss: g.loss)
+            for name in g.hostNames {
+                let nat = g.nat.preset.map { Self.natConfig($0, timeout: g.natTimeout, forwards: [:]) }
+                let joinAt: SimTime? = g.absent ? nil : .zero + (g.join?.duration ?? .zero)
+                let id = builder.addHost(name: name, group: g.group, region: region, link: link, nat: nat, app: .idle, joinAt: joinAt)
+                targets[name, default: []].append(id)
+                if g.count > 1 { targets[g.group, default: []].append(id) }
+                names.append(name)
+            }
+        }
+        self.targets = targets
+        self.hostNames = names
+        // Second pass: port forwards (they need the private address) and applications.
+        var nodes = builder.hosts
+        var next = 0
+        for g in spec.hosts {
+            for _ in g.hostNames {
+                if !g.forward.isEmpty, let box = nodes[next].nat {
+                    var forwards: [UInt16: Endpoint] = [:]
+                    for p in g.forward { forwards[p] = Endpoint(nodes[next].address, p) }
+                    let config = Self.natConfig(g.nat.preset ?? .portRestricted, timeout: g.natTimeout, forwards: forwards)
+                    nodes[next].nat = NATBox(publicAddress: box.publicAddress, config: config)
+                }
+                if let ping = g.app.ping {
+                    let endpoints = ping.targets.flatMap { targets[$0] ?? [] }.map { builder.publicEndpoint(of: $0, port: ping.port) }
+                    nodes[next].app = .ping(PingApp(config: .init(port: ping.port, targets: endpoints, interval: ping.interval.duration,
+                                                                  size: Int(ping.size.bytes), connectEvery: ping.connectEvery)))
+                }
+                next += 1
+            }
+        }
+        builder.replaceHosts(nodes)
+        simulation = builder.build(seed: self.seed, threads: threads, connectTimeout: spec.options.connectTimeout.duration,
+                                   logNATDrops: spec.options.logNatDrops, logCapacity: spec.options.logCapacity)
+        for inj in spec.timeline { schedule(inj) }
+        totalsAtRoundStart = totals()
+        if keepCheckpoints { checkpoints.append(simulation.state) }
+    }
+
+    /// The NAT configuration of a group. The schema has already refused timeouts under RFC 4787's 120 s,
+    /// so the fallback to the default timeout is never taken for a loaded scenario.
+    static func natConfig(_ preset: NATPreset, timeout: TimeSpan?, forwards: [UInt16: Endpoint]) -> NATConfig {
+        let t = timeout?.duration ?? NATConfig.defaultMappingTimeout
+        return (try? NATConfig(preset: preset, mappingTimeout: t, portForwards: forwards))
+            ?? NATConfig(preset: preset, portForwards: forwards)
+    }
+
+    /// Schedules an injection from the timeline (or typed live) at its time.
+    public func schedule(_ injection: InjectionSpec) {
+        let t = SimTime.zero + injection.at.duration
+        for c in controls(for: injection.action) { simulation.state.scheduleControl(c, at: max(t, simulation.now)) }
+    }
+
+    /// The control actions an injection stands for (one per host it names).
+    public func controls(for action: InjectionSpec.Action) -> [NetControl<Never>] {
+        func nodes(_ name: String) -> [NodeID] { targets[name] ?? [] }
+        switch action {
+        case .crash(let n): return nodes(n).map { .crash($0) }
+        case .restart(let n): return nodes(n).map { .restart($0) }
+        case .join(let n): return nodes(n).map { .join($0) }
+        case .leave(let n): return nodes(n).map { .leave($0) }
+        case .linkDown(let n): return nodes(n).map { .linkDown($0) }
+        case .linkUp(let n): return nodes(n).map { .linkUp($0) }
+        case .setRate(let n, let up, let down): return nodes(n).map { .setRate($0, up: up?.bitsPerSecond, down: down?.bitsPerSecond) }
+        case .setLoss(let n, let l): return nodes(n).map { .setLoss($0, l) }
+        case .partition(let ns): return [.partition(ns.flatMap(nodes), name: ns.joined(separator: "+"))]
+        case .heal: return [.heal]
+        }
+    }
+
+    /// Rounds in the whole run (the last may be shorter than the round length).
+    public var totalRounds: Int {
+        let whole = endTime.nanoseconds
+        return Int((whole + roundLength.nanoseconds - 1) / roundLength.nanoseconds)
+    }
+
+    /// Rounds completed.
+    public var completedRounds: Int { rows.count }
+
+    public var isFinished: Bool { simulation.now >= endTime }
+
+    /// Runs the next round. Returns its row, or nil if the run is over (or was paused mid-round).
+    @discardableResult
+    public func runRound(shouldStop: () -> Bool = { false }) -> RoundRow? {
+        guard !isFinished else { return nil }
+        let boundary = min(endTime, .zero + roundLength * Int64(rows.count + 1))
+        let logBefore = simulation.state.log.totalRecorded
+        let stop = simulation.run(until: boundary, shouldStop: shouldStop)
+        collectInjections(since: logBefore)
+        if stop == .paused { return nil }
+        let row = makeRow(at: boundary)
+        rows.append(row)
+        if keepsCheckpoints { checkpoints.append(simulation.state) }
+        return row
+    }
+
+    /// Runs to the end, calling `progress` after every round.
+    public func runToEnd(shouldStop: () -> Bool = { false }, progress: (RoundRow) -> Void = { _ in }) {
+        while let row = runRound(shouldStop: shouldStop) { progress(row) }
+    }
+
+    /// Restores the complete state at the end of round `k` (0 = the start). Requires `keepCheckpoints`.
+    public func restore(round k: Int) {
+        precondition(keepsCheckpoints && k < checkpoints.count, "no checkpoint for round \(k)")
+        simulation.state = checkpoints[k]
+        checkpoints.removeSubrange((k + 1)...)
+        rows.removeSubrange(k...)
+        totalsAtRoundStart = totals()
+        injectionsThisRound = []
+    }
+
+    private func collectInjections(since before: Int) {
+        let log = simulation.state.log
+        let fresh = min(log.totalRecorded - before, log.entries.count)
+        for e in log.entries.suffix(fresh) where e.node == nil && e.kind.hasPrefix("inject.") {
+            let what = e.kind.dropFirst("inject.".count)
+            let target = e["host"]?.description ?? e["name"]?.description
+            injectionsThisRound.append(target.map { "\(what) \($0)" } ?? String(what))
+        }
+    }
+
+    func totals() -> Totals {
+        var t = Totals()
+        for h in simulation.state.nodes {
+            t.counters = t.counters + h.counters
+            if h.running { t.running += 1 }
+            if let m = h.app.ping?.metrics {
+                t.ping.probesSent += m.probesSent
+                t.ping.repliesReceived += m.repliesReceived
+                t.ping.rttTotal = t.ping.rttTotal + m.rttTotal
+                t.ping.connectsSucceeded += m.connectsSucceeded
+                t.ping.connectsFailed += m.connectsFailed
+            }
+        }
+        t.events = simulation.state.eventsDelivered
+        return t
+    }
+
+    private func makeRow(at time: SimTime) -> RoundRow {
+        let now = totals(), was = totalsAtRoundStart
+        totalsAtRoundStart = now
+        defer { injectionsThisRound = [] }
+        let replies = now.ping.repliesReceived - was.ping.repliesReceived
+        let rtt = replies > 0 ? Double((now.ping.rttTotal - was.ping.rttTotal).nanoseconds) / Double(replies) / 1e6 : nil
+        return RoundRow(
+            round: rows.count + 1, timeS: time.seconds, events: now.events &- was.events, hostsRunning: now.running,
+            packetsSent: now.counters.packetsSent - was.counters.packetsSent,
+            bytesSent: now.counters.bytesSent - was.counters.bytesSent,
+            packetsReceived: now.counters.packetsReceived - was.counters.packetsReceived,
+            bytesReceived: now.counters.bytesReceived - was.counters.bytesReceived,
+            droppedNat: now.counters.droppedNAT - was.counters.droppedNAT,
+            droppedLoss: now.counters.droppedLoss - was.counters.droppedLoss,
+            droppedDown: now.counters.droppedDown - was.counters.droppedDown,
+            droppedPartition: now.counters.droppedPartition - was.counters.droppedPartition,
+            connectionsOpened: now.counters.connectionsOpened - was.counters.connectionsOpened,
+            connectionsFailed: now.counters.connectionsFailed - was.counters.connectionsFailed,
+            pingProbes: now.ping.probesSent - was.ping.probesSent, pingReplies: replies,
+            pingRttMeanMs: rtt.map { ($0 * 1000).rounded() / 1000 }, injections: injectionsThisRound)
+    }
+}
+
+/// Fixed-point text for a Double (no locale, no exponent).
+func formatDecimal(_ value: Double, places: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<places { scale *= 10 }
+    let scaled = (value * scale).rounded()
+    let negative = scaled < 0
+    let digits = String(Int64(abs(scaled)))
+    let padded = String(repeating: "0", count: max(0, places + 1 - digits.count)) + digits
+    let whole = padded.dropLast(places), frac = padded.suffix(places)
+    var s = places > 0 ? "\(whole).\(frac)" : String(whole)
+    while places > 0, s.hasSuffix("0") { s.removeLast() }
+    if s.hasSuffix(".") { s.removeLast() }
+    return (negative && s != "0" ? "-" : "") + s
+}

@@ -1,0 +1,315 @@
+public import Network
+public import SimKernel
+
+/// A scenario file: the emulated Internet, what runs on it, and what happens when.
+///
+/// Keys are kebab-case in YAML. Every key is documented in `docs/scenario-reference.md`.
+public struct ScenarioSpec: Codable, Sendable, Hashable {
+    /// A short name shown in reports and the dashboard.
+    public var name: String
+    public var description: String?
+    /// The seed every random choice derives from (`--seed` overrides it).
+    public var seed: UInt64 = 1
+    /// How long to run. Give `duration` or `rounds` (rounds × round length), not both.
+    public var duration: TimeSpan?
+    public var rounds: Int?
+    /// Length of one round (a reporting and stepping unit; BitTorrent's rechoke period). Default 10 s.
+    public var round: TimeSpan = TimeSpan(.seconds(10))
+    public var regions: [RegionSpec]
+    public var latency: LatencySpec = LatencySpec()
+    public var hosts: [HostGroupSpec]
+    public var timeline: [InjectionSpec] = []
+    public var options: OptionsSpec = OptionsSpec()
+
+    enum CodingKeys: String, CodingKey {
+        case name, description, seed, duration, rounds, round, regions, latency, hosts, timeline, options
+    }
+
+    public init(name: String, regions: [RegionSpec], hosts: [HostGroupSpec]) {
+        self.name = name; self.regions = regions; self.hosts = hosts
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
+        duration = try c.decodeIfPresent(TimeSpan.self, forKey: .duration)
+        rounds = try c.decodeIfPresent(Int.self, forKey: .rounds)
+        round = try c.decodeIfPresent(TimeSpan.self, forKey: .round) ?? TimeSpan(.seconds(10))
+        regions = try c.decode([RegionSpec].self, forKey: .regions)
+        latency = try c.decodeIfPresent(LatencySpec.self, forKey: .latency) ?? LatencySpec()
+        hosts = try c.decode([HostGroupSpec].self, forKey: .hosts)
+        timeline = try c.decodeIfPresent([InjectionSpec].self, forKey: .timeline) ?? []
+        options = try c.decodeIfPresent(OptionsSpec.self, forKey: .options) ?? OptionsSpec()
+        guard round.duration > .zero else { throw ScenarioValidation("must be longer than 0s", key: CodingKeys.round) }
+        switch (duration, rounds) {
+        case (nil, nil): throw ScenarioValidation("give how long to run: 'duration' (e.g. 120s) or 'rounds' (e.g. 12)")
+        case (.some, .some): throw ScenarioValidation("give 'duration' or 'rounds', not both", key: CodingKeys.rounds)
+        case (let d?, nil) where d.duration <= .zero: throw ScenarioValidation("must be longer than 0s", key: CodingKeys.duration)
+        case (nil, let r?) where r < 1: throw ScenarioValidation("must be at least 1, found \(r)", key: CodingKeys.rounds)
+        default: break
+        }
+        guard !regions.isEmpty else { throw ScenarioValidation("define at least one region", key: CodingKeys.regions) }
+        guard !hosts.isEmpty else { throw ScenarioValidation("define at least one host group", key: CodingKeys.hosts) }
+    }
+
+    /// The virtual time the run ends at.
+    public var endTime: SimTime {
+        if let duration { return .zero + duration.duration }
+        return .zero + round.duration * Int64(rounds ?? 1)
+    }
+}
+
+/// A region: an ISP or a part of the world. Hosts in it share core latencies.
+public struct RegionSpec: Codable, Sendable, Hashable {
+    public var name: String
+    public init(name: String) { self.name = name }
+}
+
+/// Core (backbone) one-way latencies between regions.
+public struct LatencySpec: Codable, Sendable, Hashable {
+    /// Between two hosts of the same region. Default 5 ms.
+    public var inside: TimeSpan = TimeSpan(.milliseconds(5))
+    /// Between regions not listed in `between`. Default 40 ms.
+    public var `default`: TimeSpan = TimeSpan(.milliseconds(40))
+    /// Specific pairs.
+    public var between: [RegionPairLatency] = []
+
+    public init() {}
+    enum CodingKeys: String, CodingKey { case inside, `default`, between }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        inside = try c.decodeIfPresent(TimeSpan.self, forKey: .inside) ?? TimeSpan(.milliseconds(5))
+        self.default = try c.decodeIfPresent(TimeSpan.self, forKey: .default) ?? TimeSpan(.milliseconds(40))
+        between = try c.decodeIfPresent([RegionPairLatency].self, forKey: .between) ?? []
+    }
+}
+
+/// The core latency between two named regions.
+public struct RegionPairLatency: Codable, Sendable, Hashable {
+    public var regions: [String]
+    public var latency: TimeSpan
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        regions = try c.decode([String].self, forKey: .regions)
+        latency = try c.decode(TimeSpan.self, forKey: .latency)
+        guard regions.count == 2 else { throw ScenarioValidation("expected two region names, found \(regions.count)", key: CodingKeys.regions) }
+    }
+}
+
+/// NAT in front of each host of a group: a preset name, or `none`.
+public enum NATSpec: String, Codable, Sendable, Hashable, CaseIterable {
+    case none
+    case fullCone = "full-cone"
+    case restricted
+    case portRestricted = "port-restricted"
+    case symmetric
+
+    public var preset: NATPreset? {
+        switch self {
+        case .none: return nil
+        case .fullCone: return .fullCone
+        case .restricted: return .restricted
+        case .portRestricted: return .portRestricted
+        case .symmetric: return .symmetric
+        }
+    }
+}
+
+/// A group of identical hosts. With `count` > 1 they are named `GROUP-1` … `GROUP-N`; with 1, just `GROUP`.
+public struct HostGroupSpec: Codable, Sendable, Hashable {
+    public var group: String
+    public var count: Int = 1
+    /// Region name (default: the first region).
+    public var region: String?
+    public var up: BitRate
+    public var down: BitRate
+    /// Access-link one-way latency. Default 10 ms.
+    public var latency: TimeSpan = TimeSpan(.milliseconds(10))
+    /// Datagram loss probability on the access link, 0…1.
+    public var loss: Double = 0
+    public var nat: NATSpec = .none
+    /// Ports the NAT forwards to the host (same port inside), so it can accept connections.
+    public var forward: [UInt16] = []
+    /// NAT mapping timeout (RFC 4787: at least 120 s). Default 300 s.
+    public var natTimeout: TimeSpan?
+    /// When the group's hosts join. Default 0s. `absent` hosts wait for a `join` injection.
+    public var join: TimeSpan?
+    public var absent: Bool = false
+    /// The application the hosts run.
+    public var app: AppSpec = AppSpec()
+
+    enum CodingKeys: String, CodingKey {
+        case group, count, region, up, down, latency, loss, nat, forward, natTimeout = "nat-timeout", join, absent, app
+    }
+
+    public init(group: String, count: Int = 1, up: BitRate, down: BitRate) {
+        self.group = group; self.count = count; self.up = up; self.down = down
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        group = try c.decode(String.self, forKey: .group)
+        count = try c.decodeIfPresent(Int.self, forKey: .count) ?? 1
+        region = try c.decodeIfPresent(String.self, forKey: .region)
+        up = try c.decode(BitRate.self, forKey: .up)
+        down = try c.decode(BitRate.self, forKey: .down)
+        latency = try c.decodeIfPresent(TimeSpan.self, forKey: .latency) ?? TimeSpan(.milliseconds(10))
+        loss = try c.decodeIfPresent(Double.self, forKey: .loss) ?? 0
+        nat = try c.decodeIfPresent(NATSpec.self, forKey: .nat) ?? .none
+        forward = try c.decodeIfPresent([UInt16].self, forKey: .forward) ?? []
+        natTimeout = try c.decodeIfPresent(TimeSpan.self, forKey: .natTimeout)
+        join = try c.decodeIfPresent(TimeSpan.self, forKey: .join)
+        absent = try c.decodeIfPresent(Bool.self, forKey: .absent) ?? false
+        app = try c.decodeIfPresent(AppSpec.self, forKey: .app) ?? AppSpec()
+        guard !group.isEmpty, group.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw ScenarioValidation("expected a name of letters, digits, '-' or '_', found '\(group)'", key: CodingKeys.group)
+        }
+        guard (1...100_000).contains(count) else { throw ScenarioValidation("must be between 1 and 100000, found \(count)", key: CodingKeys.count) }
+        guard (0...1).contains(loss) else { throw ScenarioValidation("must be a probability between 0 and 1, found \(loss)", key: CodingKeys.loss) }
+        if let t = natTimeout, t.duration < NATConfig.minimumMappingTimeout {
+            throw ScenarioValidation("RFC 4787 requires at least 120s, found \(t)", key: CodingKeys.natTimeout)
+        }
+        if nat == .none, !forward.isEmpty { throw ScenarioValidation("port forwards need a NAT; this group has nat: none", key: CodingKeys.forward) }
+        if nat == .none, natTimeout != nil { throw ScenarioValidation("a NAT timeout needs a NAT; this group has nat: none", key: CodingKeys.natTimeout) }
+        if absent, join != nil { throw ScenarioValidation("give 'join' or 'absent', not both", key: CodingKeys.absent) }
+    }
+
+    /// The names of the group's hosts.
+    public var hostNames: [String] { count == 1 ? [group] : (1...count).map { "\(group)-\($0)" } }
+}
+
+/// Which application a group runs. At most one key.
+public struct AppSpec: Codable, Sendable, Hashable {
+    public var ping: PingSpec?
+    public init() {}
+}
+
+/// The ping application: answer probes, and optionally probe targets.
+public struct PingSpec: Codable, Sendable, Hashable {
+    /// Host or group names to probe (round-robin). Empty: responder only.
+    public var targets: [String] = []
+    public var interval: TimeSpan = TimeSpan(.seconds(1))
+    public var port: UInt16 = 7
+    public var size: ByteCount = ByteCount(bytes: 64)
+    /// Also open a connection every N probes (0 = never).
+    public var connectEvery: Int = 0
+
+    enum CodingKeys: String, CodingKey { case targets, interval, port, size, connectEvery = "connect-every" }
+    public init() {}
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        targets = try c.decodeIfPresent([String].self, forKey: .targets) ?? []
+        interval = try c.decodeIfPresent(TimeSpan.self, forKey: .interval) ?? TimeSpan(.seconds(1))
+        port = try c.decodeIfPresent(UInt16.self, forKey: .port) ?? 7
+        size = try c.decodeIfPresent(ByteCount.self, forKey: .size) ?? ByteCount(bytes: 64)
+        connectEvery = try c.decodeIfPresent(Int.self, forKey: .connectEvery) ?? 0
+        guard interval.duration > .zero else { throw ScenarioValidation("must be longer than 0s", key: CodingKeys.interval) }
+        guard (28...65_507).contains(size.bytes) else { throw ScenarioValidation("a datagram is 28 to 65507 bytes, found \(size.bytes)", key: CodingKeys.size) }
+        guard connectEvery >= 0 else { throw ScenarioValidation("must be 0 or more", key: CodingKeys.connectEvery) }
+    }
+}
+
+/// One timed injection. Exactly one action key besides `at`.
+public struct InjectionSpec: Codable, Sendable, Hashable {
+    public enum Action: Sendable, Hashable {
+        case crash(String), restart(String), join(String), leave(String)
+        case linkDown(String), linkUp(String)
+        case setRate(String, up: BitRate?, down: BitRate?)
+        case setLoss(String, Double)
+        case partition([String])
+        case heal
+    }
+    public var at: TimeSpan
+    public var action: Action
+
+    enum CodingKeys: String, CodingKey {
+        case at, crash, restart, join, leave, linkDown = "link-down", linkUp = "link-up", setRate = "set-rate"
+        case setLoss = "set-loss", partition, heal
+    }
+    struct RateChange: Codable, Hashable { var host: String; var up: BitRate?; var down: BitRate? }
+    struct LossChange: Codable, Hashable { var host: String; var loss: Double }
+
+    public init(at: TimeSpan, action: Action) { self.at = at; self.action = action }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        at = try c.decode(TimeSpan.self, forKey: .at)
+        var found: [Action] = []
+        if let v = try c.decodeIfPresent(String.self, forKey: .crash) { found.append(.crash(v)) }
+        if let v = try c.decodeIfPresent(String.self, forKey: .restart) { found.append(.restart(v)) }
+        if let v = try c.decodeIfPresent(String.self, forKey: .join) { found.append(.join(v)) }
+        if let v = try c.decodeIfPresent(String.self, forKey: .leave) { found.append(.leave(v)) }
+        if let v = try c.decodeIfPresent(String.self, forKey: .linkDown) { found.append(.linkDown(v)) }
+        if let v = try c.decodeIfPresent(String.self, forKey: .linkUp) { found.append(.linkUp(v)) }
+        if let v = try c.decodeIfPresent(RateChange.self, forKey: .setRate) {
+            guard v.up != nil || v.down != nil else { throw ScenarioValidation("give 'up', 'down' or both", key: CodingKeys.setRate) }
+            found.append(.setRate(v.host, up: v.up, down: v.down))
+        }
+        if let v = try c.decodeIfPresent(LossChange.self, forKey: .setLoss) {
+            guard (0...1).contains(v.loss) else { throw ScenarioValidation("loss must be between 0 and 1, found \(v.loss)", key: CodingKeys.setLoss) }
+            found.append(.setLoss(v.host, v.loss))
+        }
+        if let v = try c.decodeIfPresent([String].self, forKey: .partition) { found.append(.partition(v)) }
+        if let v = try c.decodeIfPresent(Bool.self, forKey: .heal), v { found.append(.heal) }
+        guard found.count == 1 else {
+            throw ScenarioValidation("expected exactly one action besides 'at' (crash, restart, join, leave, link-down, link-up, set-rate, set-loss, partition, heal), found \(found.count)")
+        }
+        action = found[0]
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(at, forKey: .at)
+        switch action {
+        case .crash(let v): try c.encode(v, forKey: .crash)
+        case .restart(let v): try c.encode(v, forKey: .restart)
+        case .join(let v): try c.encode(v, forKey: .join)
+        case .leave(let v): try c.encode(v, forKey: .leave)
+        case .linkDown(let v): try c.encode(v, forKey: .linkDown)
+        case .linkUp(let v): try c.encode(v, forKey: .linkUp)
+        case .setRate(let h, let up, let down): try c.encode(RateChange(host: h, up: up, down: down), forKey: .setRate)
+        case .setLoss(let h, let l): try c.encode(LossChange(host: h, loss: l), forKey: .setLoss)
+        case .partition(let v): try c.encode(v, forKey: .partition)
+        case .heal: try c.encode(true, forKey: .heal)
+        }
+    }
+
+    /// The key the action was given under, for messages (`crash`, `link-down`, …).
+    public var actionKey: String {
+        switch action {
+        case .crash: return "crash"
+        case .restart: return "restart"
+        case .join: return "join"
+        case .leave: return "leave"
+        case .linkDown: return "link-down"
+        case .linkUp: return "link-up"
+        case .setRate: return "set-rate"
+        case .setLoss: return "set-loss"
+        case .partition: return "partition"
+        case .heal: return "heal"
+        }
+    }
+}
+
+/// Run options.
+public struct OptionsSpec: Codable, Sendable, Hashable {
+    /// Entries kept in the event log ring buffer. Default 10000.
+    public var logCapacity: Int = 10_000
+    /// Log each packet a NAT drops (turn off for large swarms). Default true.
+    public var logNatDrops: Bool = true
+    /// How long a connection attempt waits for an answer. Default 5 s.
+    public var connectTimeout: TimeSpan = TimeSpan(.seconds(5))
+
+    enum CodingKeys: String, CodingKey { case logCapacity = "log-capacity", logNatDrops = "log-nat-drops", connectTimeout = "connect-timeout" }
+    public init() {}
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        logCapacity = try c.decodeIfPresent(Int.self, forKey: .logCapacity) ?? 10_000
+        logNatDrops = try c.decodeIfPresent(Bool.self, forKey: .logNatDrops) ?? true
+        connectTimeout = try c.decodeIfPresent(TimeSpan.self, forKey: .connectTimeout) ?? TimeSpan(.seconds(5))
+        guard logCapacity >= 1 else { throw ScenarioValidation("must be at least 1", key: CodingKeys.logCapacity) }
+        guard connectTimeout.duration > .zero else { throw ScenarioValidation("must be longer than 0s", key: CodingKeys.connectTimeout) }
+    }
+}
