@@ -128,8 +128,11 @@ struct Override {
         do {
             return try Yams.compose(yaml: valueText) ?? Node("")
         } catch {
+            // libyaml reports "end of input" on the line after the last; for a one-line value that is its end.
+            let end = valueColumn + valueText.unicodeScalars.count
+            let oneLine = !valueText.contains("\n")
             throw YAMLSyntax.error(error, file: label, text: valueText, place: { line, column in
-                (1, line == 1 ? column + valueColumn - 1 : column)
+                (1, line == 1 ? column + valueColumn - 1 : oneLine ? end : column)
             })
         }
     }

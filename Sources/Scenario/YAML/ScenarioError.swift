@@ -82,7 +82,7 @@ enum Spelling {
         for candidate in candidates where candidate != word {
             let d = distance(word.lowercased(), candidate.lowercased())
             guard d <= 2, d < candidate.count else { continue }
-            if best == nil || d < best?.distance ?? .max { best = (candidate, d) }
+            if d < (best?.distance ?? .max) { best = (candidate, d) }
         }
         return best?.candidate
     }

@@ -1,0 +1,177 @@
+import Foundation
+import Testing
+import SimKernel
+import Network
+@testable import Scenario
+
+/// The repository root, found from this file's path.
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let helloPath = repoRoot.appendingPathComponent("labs/00-hello/hello.yaml").path
+
+func hello(_ overrides: [String] = []) throws -> LoadedScenario {
+    try ScenarioLoader.load(path: helloPath, overrides: overrides)
+}
+
+@Suite struct ScenarioRunTests {
+    @Test func helloIsDeterministicAcrossThreadCounts() throws {
+        let s = try hello()
+        let reports = [1, 2, 4].map { threads -> String in
+            let run = ScenarioRun(s, threads: threads)
+            run.runToEnd()
+            return run.report().json()
+        }
+        #expect(reports[0] == reports[1])
+        #expect(reports[0] == reports[2])
+        #expect(reports[0].contains("\"fingerprint\""))
+    }
+
+    @Test func seedChangesTheRunAndIsReported() throws {
+        let s = try hello()
+        let a = ScenarioRun(s, seed: 1), b = ScenarioRun(s, seed: 2)
+        a.runToEnd(); b.runToEnd()
+        #expect(a.report().fingerprint != b.report().fingerprint)
+        #expect(a.report().seed == 1)
+    }
+
+    @Test func restoringARoundCheckpointReplaysTheSameRun() throws {
+        let s = try hello()
+        let straight = ScenarioRun(s)
+        straight.runToEnd()
+        let run = ScenarioRun(s, keepCheckpoints: true)
+        run.runToEnd()
+        #expect(run.report() == straight.report())
+        // Back to round 5 (before the crash at 60 s), then forward again.
+        run.restore(round: 5)
+        #expect(run.completedRounds == 5)
+        #expect(run.simulation.now == .seconds(50))
+        #expect(run.simulation.state.nodes[0].running)
+        run.runToEnd()
+        #expect(run.report() == straight.report())
+        #expect(run.report().json() == straight.report().json())
+    }
+
+    @Test func roundRowsShowTheCrashAndTheNATs() throws {
+        let run = ScenarioRun(try hello())
+        run.runToEnd()
+        let rows = run.report().rounds
+        #expect(rows.count == 12)
+        #expect(rows[6].injections == ["crash server"])
+        #expect(rows[9].injections == ["restart server"])
+        // While the server is down (60–90 s) nobody gets a reply; before and after, most probes are answered.
+        #expect(rows[6...8].allSatisfy { $0.pingReplies == 0 && $0.droppedDown > 0 })
+        #expect(rows[0...5].allSatisfy { Double($0.pingReplies) > 0.9 * Double($0.pingProbes) })
+        let groups = Dictionary(uniqueKeysWithValues: run.report().groups.map { ($0.name, $0) })
+        // The server's probes to hosts behind NATs without a forward are all dropped by their NATs.
+        #expect((groups["home"]?.droppedNat ?? 0) > 0)
+        #expect(groups["home-fwd"]?.droppedNat == 0)
+    }
+
+    @Test func overridesChangeTheScenario() throws {
+        let s = try hello(["hosts.1.count=10", "seed=99"])
+        #expect(s.spec.hosts[1].count == 10)
+        #expect(ScenarioRun(s).hostNames.count == 14)
+        #expect(ScenarioRun(s).seed == 99)
+    }
+}
+
+@Suite struct PhysicsTests {
+    /// One home host pinging one server: every RTT is exactly the sum of serialisations and latencies.
+    @Test func pingRTTIsExactlyThePhysics() throws {
+        let yaml = """
+        name: rtt
+        duration: 30s
+        regions: [{name: eu}]
+        latency: {inside: 5ms}
+        hosts:
+          - group: server
+            up: 100Mbps
+            down: 100Mbps
+            latency: 2ms
+          - group: home
+            up: 1Mbps
+            down: 10Mbps
+            nat: symmetric
+            app: {ping: {targets: [server], interval: 1s, size: 64B}}
+        """
+        let s = try ScenarioLoader.parse(yaml, file: "rtt.yaml")
+        // The server must answer pings: give it the ping app with no targets.
+        var spec = s.spec
+        spec.hosts[0].app.ping = PingSpec()
+        let run = ScenarioRun(LoadedScenario(spec: spec, file: s.file, sourceMap: s.sourceMap))
+        run.runToEnd()
+        let ping = try #require(run.report().ping)
+        // Probe: 64 B on 1 Mbit/s up (512 µs) + 10 + 5 + 2 ms + 100 Mbit/s down (5.12 µs);
+        // reply: 100 Mbit/s up (5.12 µs) + 17 ms + 10 Mbit/s down (51.2 µs).
+        let expected = 0.512 + 17 + 0.00512 + 0.00512 + 17 + 0.0512
+        #expect(abs(try #require(ping.rttMeanMs) - expected) < 0.001)
+        #expect(ping.repliesReceived == ping.probesSent - 1 || ping.repliesReceived == ping.probesSent)
+    }
+}
+
+@Suite struct ScenarioErrorTests {
+    func error(_ yaml: String, overrides: [String] = []) -> String? {
+        do {
+            _ = try ScenarioLoader.parse(yaml, file: "s.yaml", overrides: overrides)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    let base = """
+    name: t
+    duration: 60s
+    regions:
+      - name: eu
+    hosts:
+      - group: a
+        up: 1Mbps
+        down: 1Mbps
+    """
+
+    @Test func validBaseLoads() { #expect(error(base) == nil) }
+
+    @Test func unknownRegionIsLocated() {
+        #expect(error(base + "\n    region: us") == "s.yaml:9:13: error: hosts[0].region: no region named 'us'; defined regions: eu")
+    }
+
+    @Test func unknownKeyIsAnError() {
+        let e = error(base + "\n    cuont: 3")
+        #expect(e?.hasPrefix("s.yaml:9:5: error: hosts[0]") == true)
+        #expect(e?.contains("did you mean 'count'") == true)
+    }
+
+    @Test func wrongTypeNamesWhatWasFound() {
+        let e = error(base.replacingOccurrences(of: "up: 1Mbps", with: "up: fast"))
+        #expect(e?.hasPrefix("s.yaml:7:9: error: hosts[0].up:") == true)
+    }
+
+    @Test func durationOrRoundsIsRequired() {
+        #expect(error(base.replacingOccurrences(of: "duration: 60s\n", with: ""))?.contains("'duration'") == true)
+    }
+
+    @Test func injectionsNameKnownHostsAndFitTheRun() {
+        #expect(error(base + "\ntimeline:\n  - at: 10s\n    crash: b") == "s.yaml:11:12: error: timeline[0].crash: no host or group named 'b'; groups: a")
+        #expect(error(base + "\ntimeline:\n  - at: 90s\n    crash: a")?.contains("after the end of the run") == true)
+        #expect(error(base + "\ntimeline:\n  - at: 10s\n    crash: a\n    restart: a")?.contains("exactly one action") == true)
+    }
+
+    @Test func natTimeoutBelowRFCMinimumIsRefused() {
+        let e = error(base + "\n    nat: symmetric\n    nat-timeout: 60s")
+        #expect(e?.contains("RFC 4787 requires at least 120s") == true)
+    }
+
+    @Test func badOverrideIsReportedAgainstTheOverride() {
+        let e = error(base, overrides: ["hosts.0.count=ten"])
+        #expect(e?.hasPrefix("--set hosts.0.count=ten") == true)
+    }
+
+    @Test func duplicateNamesAreRefused() {
+        let e = error(base + "\n  - group: a\n    up: 1Mbps\n    down: 1Mbps")
+        #expect(e?.contains("already used") == true)
+    }
+
+    @Test func missingFileIsAClearError() {
+        #expect(throws: ScenarioError.self) { try ScenarioLoader.load(path: "/nonexistent/x.yaml") }
+    }
+}
