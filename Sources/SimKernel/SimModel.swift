@@ -25,9 +25,11 @@ public protocol SimModel: Sendable {
 /// What a node sees while handling a message: the clock, its own PRNG, and ways to schedule messages and log.
 public struct NodeContext<Message> {
     /// The current virtual time.
-    public internal(set) var now: SimTime
+    @inlinable public var now: SimTime { _now }
     /// The node handling the message.
-    public internal(set) var node: NodeID
+    @inlinable public var node: NodeID { _node }
+    @usableFromInline var _now: SimTime
+    @usableFromInline var _node: NodeID
     /// This node's own random stream.
     public var random: SimRandom
     @usableFromInline var seq: UInt64
@@ -37,7 +39,7 @@ public struct NodeContext<Message> {
     @usableFromInline var logs: [LogEntry] = []
 
     @usableFromInline init(now: SimTime, node: NodeID, random: SimRandom, seq: UInt64, logSeq: UInt64, lookahead: SimDuration) {
-        self.now = now; self.node = node; self.random = random; self.seq = seq; self.logSeq = logSeq; self.lookahead = lookahead
+        self._now = now; self._node = node; self.random = random; self.seq = seq; self.logSeq = logSeq; self.lookahead = lookahead
     }
 
     /// Schedules `message` for this node after `delay` (a timer, or a local step such as a downlink delivery).

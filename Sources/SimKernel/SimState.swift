@@ -17,11 +17,17 @@ public struct SimState<Model: SimModel>: Sendable {
     public var model: Model
     /// Every node's state, indexed by `NodeID`.
     public var nodes: [Model.Node]
-    public internal(set) var slots: [NodeSlot]
+    /// Per-node kernel bookkeeping, indexed by `NodeID`.
+    public var slots: [NodeSlot] { _slots }
+    @usableFromInline var _slots: [NodeSlot]
     @usableFromInline var heap: Heap<ScheduledEvent<Model.Message>> = []
     @usableFromInline var controls: Heap<ScheduledControl<Model.Control>> = []
     /// The virtual time reached.
-    public internal(set) var now: SimTime = .zero
+    public internal(set) var now: SimTime {
+        get { _now }
+        set { _now = newValue }
+    }
+    @usableFromInline var _now: SimTime = .zero
     /// The scenario seed every node stream derives from.
     public let seed: UInt64
     @usableFromInline var environmentSeq: UInt64 = 0
@@ -33,11 +39,11 @@ public struct SimState<Model: SimModel>: Sendable {
     public var log: EventLog
     @usableFromInline var pendingLogs: [LogEntry] = []
 
-    init(model: Model, nodes: [Model.Node], seed: UInt64, logCapacity: Int) {
+    @usableFromInline init(model: Model, nodes: [Model.Node], seed: UInt64, logCapacity: Int) {
         self.model = model
         self.nodes = nodes
         self.seed = seed
-        self.slots = (0..<nodes.count).map { NodeSlot(random: SimRandom(seed: seed, stream: UInt64($0))) }
+        self._slots = (0..<nodes.count).map { NodeSlot(random: SimRandom(seed: seed, stream: UInt64($0))) }
         self.log = EventLog(capacity: logCapacity)
     }
 

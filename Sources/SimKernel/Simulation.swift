@@ -1,5 +1,15 @@
-import Dispatch
-import HeapModule
+public import Dispatch
+public import HeapModule
+
+/// Why `Simulation.run` returned.
+public enum RunStop: Sendable, Equatable {
+    /// The requested time was reached (events may remain after it).
+    case reachedTime
+    /// Nothing is left to do: no events and no control actions.
+    case idle
+    /// `shouldStop` asked to pause.
+    case paused
+}
 
 /// Runs a `SimModel`: the clock, the event heap, and the windowed parallel executor.
 ///
@@ -12,18 +22,18 @@ import HeapModule
 ///
 /// With one thread the same per-node order is produced by simply popping the heap (no windows), which is
 /// faster; every node then sees exactly the same sequence of events, so the fingerprint is identical.
+///
+/// The hot loops are `@inlinable` so that they are specialised for each model in the module that uses it.
 public final class Simulation<Model: SimModel> {
+    public typealias Stop = RunStop
+
     /// The complete run state. Copy it to checkpoint; assign it to restore.
     public var state: SimState<Model>
     /// Worker threads for windows (1 = sequential). Any value gives the same run.
     public var threads: Int
     /// Receives every log entry, in canonical order, as it is finalised (for `--events out.jsonl`).
     public var logSink: ((LogEntry) -> Void)?
-
-    // Reusable scratch for the windowed executor.
-    private var inboxes: [[ScheduledEvent<Model.Message>]] = []
-    private var active: [Int] = []
-    private var workers: [WorkerOutput] = []
+    @usableFromInline var executor = WindowExecutor<Model>()
 
     public init(model: Model, nodes: [Model.Node], seed: UInt64, threads: Int = 1, logCapacity: Int = 10_000) {
         precondition(model.lookahead.nanoseconds > 0, "the lookahead must be positive")
@@ -34,24 +44,15 @@ public final class Simulation<Model: SimModel> {
     /// The virtual time reached.
     public var now: SimTime { state.now }
 
-    /// Why `run` returned.
-    public enum Stop: Sendable, Equatable {
-        /// The requested time was reached (events may remain after it).
-        case reachedTime
-        /// Nothing is left to do: no events and no control actions.
-        case idle
-        /// `shouldStop` asked to pause.
-        case paused
-    }
-
     /// Delivers every event and applies every control action earlier than `limit`, then sets the clock to
     /// `limit` (unless paused or idle earlier). `shouldStop` is polled between windows (or every few
     /// thousand events when sequential), so a pause from another thread takes effect promptly.
-    @discardableResult
-    public func run(until limit: SimTime, shouldStop: () -> Bool = { false }) -> Stop {
-        let stop = threads == 1 ? runSequential(until: limit, shouldStop: shouldStop)
-                                : runWindowed(until: limit, shouldStop: shouldStop)
-        if stop == .reachedTime || stop == .idle, limit != .never { state.now = max(state.now, limit) }
+    @inlinable @discardableResult
+    public func run(until limit: SimTime, shouldStop: () -> Bool = { false }) -> RunStop {
+        let stop = threads == 1
+            ? state.runSequential(until: limit, shouldStop: shouldStop, logSink: logSink)
+            : executor.run(&state, threads: threads, until: limit, shouldStop: shouldStop, logSink: logSink)
+        if stop == .reachedTime || stop == .idle, limit != .never { state._now = max(state._now, limit) }
         state.flushLogs(before: stop == .paused ? state.now : .never, sink: logSink)
         return stop
     }
@@ -59,18 +60,9 @@ public final class Simulation<Model: SimModel> {
     /// Delivers exactly one event, or applies one control action if it comes first. Returns false when idle.
     @discardableResult
     public func step() -> Bool {
-        let nextEvent = state.heap.min?.time, nextControl = state.controls.min?.time
-        switch (nextEvent, nextControl) {
-        case (nil, nil): return false
-        case (_, let c?) where nextEvent == nil || c <= nextEvent!:
-            state.applyNextControl()
-        default:
-            var ctx = makeContext()
-            deliverNext(&ctx, model: state.model)
-            pushOutbox(&ctx)
-        }
+        let stepped = state.stepOne()
         state.flushLogs(before: .never, sink: logSink)
-        return true
+        return stepped
     }
 
     /// The time of whatever happens next, event or control action.
@@ -82,82 +74,122 @@ public final class Simulation<Model: SimModel> {
         case (let e?, let c?): return min(e, c)
         }
     }
+}
 
-    // MARK: Sequential executor
+// MARK: Sequential executor
 
-    private func makeContext() -> NodeContext<Model.Message> {
-        NodeContext(now: state.now, node: 0, random: SimRandom(seed: 0), seq: 0, logSeq: 0, lookahead: state.model.lookahead)
+extension SimState {
+    @inlinable func makeContext() -> NodeContext<Model.Message> {
+        NodeContext(now: now, node: 0, random: SimRandom(seed: 0), seq: 0, logSeq: 0, lookahead: model.lookahead)
     }
 
-    /// Pops and delivers the next event with the sequential executor's context.
-    @inline(__always)
-    private func deliverNext(_ ctx: inout NodeContext<Model.Message>, model: Model) {
-        guard let e = state.heap.popMin() else { return }
+    @usableFromInline mutating func stepOne() -> Bool {
+        let nextEvent = heap.min?.time, nextControl = controls.min?.time
+        if let c = nextControl, nextEvent.map({ c <= $0 }) ?? true {
+            applyNextControl()
+            return true
+        }
+        guard nextEvent != nil else { return false }
+        var ctx = makeContext()
+        deliverNext(&ctx, model: model)
+        pushOutbox(&ctx)
+        return true
+    }
+
+    /// Pops and delivers the next event.
+    @inlinable @inline(__always)
+    mutating func deliverNext(_ ctx: inout NodeContext<Model.Message>, model: Model) {
+        guard let e = heap.popMin() else { return }
         let n = Int(e.target)
-        state.now = e.time
-        ctx.now = e.time
-        ctx.node = n
-        var slot = state.slots[n]
+        _now = e.time
+        ctx._now = e.time
+        ctx._node = n
+        var slot = _slots[n]
         ctx.random = slot.random
         ctx.seq = slot.seq
         ctx.logSeq = slot.logSeq
-        slot.fingerprint = Self.mix(slot.fingerprint, e, model.digest(e.message))
+        slot.fingerprint = fingerprintStep(slot.fingerprint, e, model.digest(e.message))
         slot.delivered &+= 1
-        model.handle(e.message, node: &state.nodes[n], context: &ctx)
+        model.handle(e.message, node: &nodes[n], context: &ctx)
         slot.random = ctx.random
         slot.seq = ctx.seq
         slot.logSeq = ctx.logSeq
-        state.slots[n] = slot
+        _slots[n] = slot
     }
 
-    @inline(__always)
-    private func pushOutbox(_ ctx: inout NodeContext<Model.Message>) {
-        for e in ctx.outbox { state.heap.insert(e) }
+    @inlinable @inline(__always)
+    mutating func pushOutbox(_ ctx: inout NodeContext<Model.Message>) {
+        if ctx.outbox.count == 1 {
+            heap.insert(ctx.outbox[0])
+        } else {
+            for e in ctx.outbox { heap.insert(e) }
+        }
         ctx.outbox.removeAll(keepingCapacity: true)
         if !ctx.logs.isEmpty {
-            state.pendingLogs.append(contentsOf: ctx.logs)
+            pendingLogs.append(contentsOf: ctx.logs)
             ctx.logs.removeAll(keepingCapacity: true)
         }
     }
 
-    private func runSequential(until limit: SimTime, shouldStop: () -> Bool) -> Stop {
+    @inlinable
+    mutating func runSequential(until limit: SimTime, shouldStop: () -> Bool, logSink: ((LogEntry) -> Void)?) -> RunStop {
         var ctx = makeContext()
-        var flushedBefore = state.now
+        var flushedBefore = now
         var budget = 4096
-        var model = state.model  // controls may change the model: refreshed after each
+        var model = self.model  // control actions may change the model: refreshed after each
         while true {
-            let nextControl = state.controls.min?.time ?? .never
-            guard let next = state.heap.min else {
-                if nextControl < limit { state.applyNextControl(); model = state.model; continue }
+            let nextControl = controls.min?.time ?? .never
+            guard let next = heap.min else {
+                if nextControl < limit { applyNextControl(); model = self.model; continue }
                 return .idle
             }
             let t = next.time
-            if nextControl <= t && nextControl < limit { state.applyNextControl(); model = state.model; continue }
+            if nextControl <= t && nextControl < limit { applyNextControl(); model = self.model; continue }
             if t >= limit { return .reachedTime }
-            if t > flushedBefore, !state.pendingLogs.isEmpty {
-                state.flushLogs(before: t, sink: logSink)
+            if t > flushedBefore, !pendingLogs.isEmpty {
+                flushLogs(before: t, sink: logSink)
                 flushedBefore = t
             }
             deliverNext(&ctx, model: model)
             pushOutbox(&ctx)
-            budget -= 1
+            budget &-= 1
             if budget == 0 {
                 budget = 4096
                 if shouldStop() { return .paused }
             }
         }
     }
+}
 
-    // MARK: Windowed parallel executor
+/// One step of a node's running fingerprint: mixes in the event's key and the message digest.
+@inlinable @inline(__always)
+func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -> UInt64 {
+    var x = h ^ UInt64(bitPattern: e.time.nanoseconds)
+    x = SplitMix64.mix(x) ^ (UInt64(e.origin) << 32 | UInt64(truncatingIfNeeded: e.seq))
+    return SplitMix64.mix(x ^ digest)
+}
 
-    /// One worker's output for one window.
-    struct WorkerOutput {
-        var outgoing: [ScheduledEvent<Model.Message>] = []
-        var logs: [LogEntry] = []
-        var local = Heap<ScheduledEvent<Model.Message>>()
-    }
+// MARK: Windowed parallel executor
 
-    private func runWindowed(until limit: SimTime, shouldStop: () -> Bool) -> Stop {
+/// One worker's output for one window.
+@usableFromInline struct WorkerOutput<Message> {
+    @usableFromInline var outgoing: [ScheduledEvent<Message>] = []
+    @usableFromInline var logs: [LogEntry] = []
+    @usableFromInline var local = Heap<ScheduledEvent<Message>>()
+    @usableFromInline var latest = SimTime.zero
+    @usableFromInline init() {}
+}
+
+/// Reusable scratch space of the windowed executor.
+@usableFromInline struct WindowExecutor<Model: SimModel> {
+    @usableFromInline var inboxes: [[ScheduledEvent<Model.Message>]] = []
+    @usableFromInline var active: [Int] = []
+    @usableFromInline var workers: [WorkerOutput<Model.Message>] = []
+    @usableFromInline init() {}
+
+    @inlinable
+    mutating func run(_ state: inout SimState<Model>, threads: Int, until limit: SimTime, shouldStop: () -> Bool,
+                      logSink: ((LogEntry) -> Void)?) -> RunStop {
         if inboxes.count != state.nodes.count { inboxes = Array(repeating: [], count: state.nodes.count) }
         if workers.count != threads { workers = Array(repeating: WorkerOutput(), count: threads) }
         let lookahead = state.model.lookahead
@@ -180,67 +212,64 @@ public final class Simulation<Model: SimModel> {
                 if inboxes[n].isEmpty { active.append(n) }
                 inboxes[n].append(e)
             }
-            state.now = first
-            executeWindow(end: end)
+            state._now = first
+            let latest = execute(&state, threads: threads, end: end)
             // Merge: outboxes into the heap (unique keys make the order irrelevant), logs in canonical order.
             for w in workers.indices {
                 for e in workers[w].outgoing { state.heap.insert(e) }
                 workers[w].outgoing.removeAll(keepingCapacity: true)
-                state.pendingLogs.append(contentsOf: workers[w].logs)
-                workers[w].logs.removeAll(keepingCapacity: true)
+                if !workers[w].logs.isEmpty {
+                    state.pendingLogs.append(contentsOf: workers[w].logs)
+                    workers[w].logs.removeAll(keepingCapacity: true)
+                }
             }
             for n in active { inboxes[n].removeAll(keepingCapacity: true) }
             state.flushLogs(before: end, sink: logSink)
-            if let last = lastDeliveredTime { state.now = max(state.now, last) }
+            state._now = max(state._now, latest)
         }
     }
 
-    private var lastDeliveredTime: SimTime?
-
-    private func executeWindow(end: SimTime) {
+    /// Runs the window's active nodes, split into `threads` contiguous slices. Returns the latest event time.
+    @inlinable
+    mutating func execute(_ state: inout SimState<Model>, threads: Int, end: SimTime) -> SimTime {
         let model = state.model
         let chunks = min(threads, active.count)
-        // Take the node arrays out of `state` while workers hold pointers into them (no copy, no overlapping access).
-        var nodes: [Model.Node] = [], slots: [NodeSlot] = []
-        swap(&nodes, &state.nodes)
-        swap(&slots, &state.slots)
-        defer { swap(&nodes, &state.nodes); swap(&slots, &state.slots) }
-        var latest = [SimTime](repeating: .zero, count: max(chunks, 1))
-        nodes.withUnsafeMutableBufferPointer { nodesBuf in
-            slots.withUnsafeMutableBufferPointer { slotsBuf in
+        return state.nodes.withUnsafeMutableBufferPointer { nodesBuf in
+            state._slots.withUnsafeMutableBufferPointer { slotsBuf in
                 inboxes.withUnsafeBufferPointer { inboxBuf in
                     active.withUnsafeBufferPointer { activeBuf in
                         workers.withUnsafeMutableBufferPointer { workerBuf in
-                            latest.withUnsafeMutableBufferPointer { latestBuf in
-                                let shared = WindowPointers(nodes: nodesBuf, slots: slotsBuf, inboxes: inboxBuf,
-                                                            active: activeBuf, workers: workerBuf)
-                                if chunks <= 1 {
-                                    latestBuf[0] = Self.runChunk(0, of: 1, shared, model: model, end: end)
-                                } else {
-                                    let out = UnsafeSendable(latestBuf)
-                                    DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                                        out.value[c] = Self.runChunk(c, of: chunks, shared, model: model, end: end)
-                                    }
+                            let shared = WindowPointers<Model>(nodes: nodesBuf, slots: slotsBuf, inboxes: inboxBuf,
+                                                        active: activeBuf, workers: workerBuf)
+                            if chunks <= 1 {
+                                Self.runChunk(0, of: 1, shared, model: model, end: end)
+                            } else {
+                                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                                    Self.runChunk(c, of: chunks, shared, model: model, end: end)
                                 }
                             }
+                            var latest = SimTime.zero
+                            for c in 0..<max(chunks, 1) { latest = max(latest, workerBuf[c].latest) }
+                            return latest
                         }
                     }
                 }
             }
         }
-        lastDeliveredTime = latest.max()
     }
 
     /// Runs the active nodes `[c*k/chunks, (c+1)*k/chunks)` of the window on worker `c`.
-    private static func runChunk(_ c: Int, of chunks: Int, _ p: WindowPointers<Model>, model: Model, end: SimTime) -> SimTime {
+    @inlinable
+    static func runChunk(_ c: Int, of chunks: Int, _ p: WindowPointers<Model>, model: Model, end: SimTime) {
         let k = p.active.count
         var latest = SimTime.zero
         var ctx = NodeContext<Model.Message>(now: .zero, node: 0, random: SimRandom(seed: 0), seq: 0, logSeq: 0, lookahead: model.lookahead)
         let w = p.workers.baseAddress! + c
+        let slots = p.slots.baseAddress!, nodes = p.nodes.baseAddress!
         for i in (c * k / chunks)..<((c + 1) * k / chunks) {
             let n = p.active[i]
-            let slot = p.slots.baseAddress! + n
-            ctx.node = n
+            let slot = slots + n
+            ctx._node = n
             ctx.random = slot.pointee.random
             ctx.seq = slot.pointee.seq
             ctx.logSeq = slot.pointee.logSeq
@@ -254,10 +283,10 @@ public final class Simulation<Model: SimModel> {
                 } else if next < inbox.count {
                     e = inbox[next]; next += 1
                 } else { break }
-                ctx.now = e.time
-                slot.pointee.fingerprint = mix(slot.pointee.fingerprint, e, model.digest(e.message))
+                ctx._now = e.time
+                slot.pointee.fingerprint = fingerprintStep(slot.pointee.fingerprint, e, model.digest(e.message))
                 slot.pointee.delivered &+= 1
-                model.handle(e.message, node: &p.nodes[n], context: &ctx)
+                model.handle(e.message, node: &(nodes + n).pointee, context: &ctx)
                 for o in ctx.outbox {
                     if o.target == UInt32(n) && o.time < end { w.pointee.local.insert(o) } else { w.pointee.outgoing.append(o) }
                 }
@@ -272,14 +301,7 @@ public final class Simulation<Model: SimModel> {
                 ctx.logs.removeAll(keepingCapacity: true)
             }
         }
-        return latest
-    }
-
-    @inline(__always)
-    static func mix(_ h: UInt64, _ e: ScheduledEvent<Model.Message>, _ digest: UInt64) -> UInt64 {
-        var x = h ^ UInt64(bitPattern: e.time.nanoseconds)
-        x = SplitMix64.mix(x) ^ (UInt64(e.origin) << 32 | UInt64(truncatingIfNeeded: e.seq))
-        return SplitMix64.mix(x ^ digest)
+        w.pointee.latest = latest
     }
 }
 
@@ -290,18 +312,15 @@ public final class Simulation<Model: SimModel> {
 /// disjoint and `active` holds each node once, so no two workers touch the same element. `inboxes` and
 /// `active` are only read. The buffers outlive the `concurrentPerform` call, which returns only after
 /// every worker has finished.
-struct WindowPointers<Model: SimModel>: @unchecked Sendable {
-    let nodes: UnsafeMutableBufferPointer<Model.Node>
-    let slots: UnsafeMutableBufferPointer<NodeSlot>
-    let inboxes: UnsafeBufferPointer<[ScheduledEvent<Model.Message>]>
-    let active: UnsafeBufferPointer<Int>
-    let workers: UnsafeMutableBufferPointer<Simulation<Model>.WorkerOutput>
-}
-
-/// A buffer each worker writes one distinct element of (index = worker number).
-///
-/// `@unchecked Sendable` is safe because each `concurrentPerform` iteration writes only its own index.
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: UnsafeMutableBufferPointer<T>
-    init(_ value: UnsafeMutableBufferPointer<T>) { self.value = value }
+@usableFromInline struct WindowPointers<Model: SimModel>: @unchecked Sendable {
+    @usableFromInline let nodes: UnsafeMutableBufferPointer<Model.Node>
+    @usableFromInline let slots: UnsafeMutableBufferPointer<NodeSlot>
+    @usableFromInline let inboxes: UnsafeBufferPointer<[ScheduledEvent<Model.Message>]>
+    @usableFromInline let active: UnsafeBufferPointer<Int>
+    @usableFromInline let workers: UnsafeMutableBufferPointer<WorkerOutput<Model.Message>>
+    @inlinable init(nodes: UnsafeMutableBufferPointer<Model.Node>, slots: UnsafeMutableBufferPointer<NodeSlot>,
+                    inboxes: UnsafeBufferPointer<[ScheduledEvent<Model.Message>]>, active: UnsafeBufferPointer<Int>,
+                    workers: UnsafeMutableBufferPointer<WorkerOutput<Model.Message>>) {
+        self.nodes = nodes; self.slots = slots; self.inboxes = inboxes; self.active = active; self.workers = workers
+    }
 }
