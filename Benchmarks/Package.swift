@@ -24,5 +24,11 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "engine-profile",
+            dependencies: [.product(name: "SimKernel", package: "inetlab")],
+            path: "Sources/engine-profile",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )

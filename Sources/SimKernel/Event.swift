@@ -1,4 +1,4 @@
-/// Index of a node in a simulation (0-based, dense).
+/// Index of a node in a simulation (0-based, dense; fewer than 16,777,215 nodes).
 public typealias NodeID = Int
 
 /// The origin id used for events scheduled by the environment (the scenario, a control action, the UI),
@@ -10,24 +10,35 @@ public let environmentOrigin: UInt32 = .max
 /// Events are totally ordered by `(time, origin, seq)`: the node that created the event and that node's
 /// own running counter. The key is unique, so the order never depends on threads, dictionaries or heaps.
 public struct ScheduledEvent<Message>: Comparable {
-    public var time: SimTime
-    public var origin: UInt32
+    /// The whole ordering key in one integer: time in the high 64 bits; below it the origin (24 bits)
+    /// and the origin's sequence number (40 bits). One unsigned comparison orders events, which lets
+    /// the heap pick the smallest child without unpredictable branches.
+    @usableFromInline var key: UInt128
     public var target: UInt32
-    public var seq: UInt64
     public var message: Message
 
     @inlinable public init(time: SimTime, origin: UInt32, target: UInt32, seq: UInt64, message: Message) {
-        self.time = time; self.origin = origin; self.target = target; self.seq = seq; self.message = message
+        precondition(seq < 1 << 40, "per-node event sequence overflow")
+        precondition(time.nanoseconds >= 0, "events cannot be scheduled before the start")
+        let o = UInt64(origin == environmentOrigin ? 0xFF_FFFF : min(origin, 0xFF_FFFE))
+        self.key = UInt128(UInt64(time.nanoseconds)) << 64 | UInt128(o << 40 | seq)
+        self.target = target
+        self.message = message
     }
 
-    @inlinable public static func < (a: Self, b: Self) -> Bool {
-        if a.time.nanoseconds != b.time.nanoseconds { return a.time.nanoseconds < b.time.nanoseconds }
-        if a.origin != b.origin { return a.origin < b.origin }
-        return a.seq < b.seq
+    /// When the event is delivered.
+    @inlinable public var time: SimTime { SimTime(nanoseconds: Int64(truncatingIfNeeded: UInt64(truncatingIfNeeded: key >> 64))) }
+    @inlinable var tie: UInt64 { UInt64(truncatingIfNeeded: key) }
+    /// The node that created the event (`environmentOrigin` for the environment).
+    @inlinable public var origin: UInt32 {
+        let o = UInt32(tie >> 40)
+        return o == 0xFF_FFFF ? environmentOrigin : o
     }
-    @inlinable public static func == (a: Self, b: Self) -> Bool {
-        a.time == b.time && a.origin == b.origin && a.seq == b.seq
-    }
+    /// The creating node's running number for it.
+    @inlinable public var seq: UInt64 { tie & (1 << 40 - 1) }
+
+    @inlinable public static func < (a: Self, b: Self) -> Bool { a.key < b.key }
+    @inlinable public static func == (a: Self, b: Self) -> Bool { a.key == b.key }
 }
 
 extension ScheduledEvent: Sendable where Message: Sendable {}

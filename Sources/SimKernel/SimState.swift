@@ -20,7 +20,7 @@ public struct SimState<Model: SimModel>: Sendable {
     /// Per-node kernel bookkeeping, indexed by `NodeID`.
     public var slots: [NodeSlot] { _slots }
     @usableFromInline var _slots: [NodeSlot]
-    @usableFromInline var heap: Heap<ScheduledEvent<Model.Message>> = []
+    @usableFromInline var heap = EventHeap<Model.Message>()
     @usableFromInline var controls: Heap<ScheduledControl<Model.Control>> = []
     /// The virtual time reached.
     public internal(set) var now: SimTime {
@@ -99,7 +99,7 @@ public struct SimState<Model: SimModel>: Sendable {
     /// Removes pending events for which `predicate` is true (e.g. timers of a crashed node).
     public mutating func removeEvents(where predicate: (ScheduledEvent<Model.Message>) -> Bool) {
         let kept = heap.unordered.filter { !predicate($0) }
-        if kept.count != heap.count { heap = Heap(kept) }
+        if kept.count != heap.count { heap = EventHeap(kept) }
     }
 
     /// Removes pending control actions for which `predicate` is true.

@@ -137,14 +137,19 @@ extension SimState {
         var flushedBefore = now
         var budget = 4096
         var model = self.model  // control actions may change the model: refreshed after each
+        var nextControl = controls.min?.time ?? .never
         while true {
-            let nextControl = controls.min?.time ?? .never
-            guard let next = heap.min else {
-                if nextControl < limit { applyNextControl(); model = self.model; continue }
+            guard let t = heap.minTime else {
+                if nextControl < limit {
+                    applyNextControl(); model = self.model; nextControl = controls.min?.time ?? .never
+                    continue
+                }
                 return .idle
             }
-            let t = next.time
-            if nextControl <= t && nextControl < limit { applyNextControl(); model = self.model; continue }
+            if nextControl <= t && nextControl < limit {
+                applyNextControl(); model = self.model; nextControl = controls.min?.time ?? .never
+                continue
+            }
             if t >= limit { return .reachedTime }
             if t > flushedBefore, !pendingLogs.isEmpty {
                 flushLogs(before: t, sink: logSink)
@@ -156,6 +161,8 @@ extension SimState {
             if budget == 0 {
                 budget = 4096
                 if shouldStop() { return .paused }
+                // A control scheduled from another call (e.g. by the UI between runs) is picked up here too.
+                nextControl = controls.min?.time ?? .never
             }
         }
     }
@@ -175,7 +182,7 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
 @usableFromInline struct WorkerOutput<Message> {
     @usableFromInline var outgoing: [ScheduledEvent<Message>] = []
     @usableFromInline var logs: [LogEntry] = []
-    @usableFromInline var local = Heap<ScheduledEvent<Message>>()
+    @usableFromInline var local = EventHeap<Message>()
     @usableFromInline var latest = SimTime.zero
     @usableFromInline init() {}
 }
@@ -207,7 +214,7 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
             // Gather this window's events per target node; the heap yields them in key order.
             active.removeAll(keepingCapacity: true)
             while let e = state.heap.min, e.time < end {
-                state.heap.removeMin()
+                _ = state.heap.popMin()
                 let n = Int(e.target)
                 if inboxes[n].isEmpty { active.append(n) }
                 inboxes[n].append(e)
@@ -279,7 +286,7 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
                 // The next event for this node: from the inbox (already sorted) or self-scheduled in this window.
                 let e: ScheduledEvent<Model.Message>
                 if let l = w.pointee.local.min, next == inbox.count || l < inbox[next] {
-                    e = w.pointee.local.removeMin()
+                    e = w.pointee.local.popMin()!
                 } else if next < inbox.count {
                     e = inbox[next]; next += 1
                 } else { break }
