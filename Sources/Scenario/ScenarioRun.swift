@@ -173,7 +173,7 @@ public final class ScenarioRun {
 
     /// Runs the next round. Returns its row, or nil if the run is over (or was paused mid-round).
     @discardableResult
-    public func runRound(shouldStop: () -> Bool = { false }) -> RoundRow? {
+    public func runRound(shouldStop: (SimTime) -> Bool = { _ in false }) -> RoundRow? {
         guard !isFinished else { return nil }
         let boundary = min(endTime, .zero + roundLength * Int64(rows.count + 1))
         let logBefore = simulation.state.log.totalRecorded
@@ -187,7 +187,7 @@ public final class ScenarioRun {
     }
 
     /// Runs to the end, calling `progress` after every round.
-    public func runToEnd(shouldStop: () -> Bool = { false }, progress: (RoundRow) -> Void = { _ in }) {
+    public func runToEnd(shouldStop: (SimTime) -> Bool = { _ in false }, progress: (RoundRow) -> Void = { _ in }) {
         while let row = runRound(shouldStop: shouldStop) { progress(row) }
     }
 

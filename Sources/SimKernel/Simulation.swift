@@ -45,10 +45,11 @@ public final class Simulation<Model: SimModel> {
     public var now: SimTime { state.now }
 
     /// Delivers every event and applies every control action earlier than `limit`, then sets the clock to
-    /// `limit` (unless paused or idle earlier). `shouldStop` is polled between windows (or every few
-    /// thousand events when sequential), so a pause from another thread takes effect promptly.
+    /// `limit` (unless paused or idle earlier). `shouldStop` is polled with the current virtual time between
+    /// windows (or every few thousand events when sequential), so a pause from another thread takes effect
+    /// promptly. It must not touch the simulation (the run holds it).
     @inlinable @discardableResult
-    public func run(until limit: SimTime, shouldStop: () -> Bool = { false }) -> RunStop {
+    public func run(until limit: SimTime, shouldStop: (_ now: SimTime) -> Bool = { _ in false }) -> RunStop {
         let stop = threads == 1
             ? state.runSequential(until: limit, shouldStop: shouldStop, logSink: logSink)
             : executor.run(&state, threads: threads, until: limit, shouldStop: shouldStop, logSink: logSink)
@@ -132,7 +133,7 @@ extension SimState {
     }
 
     @inlinable
-    mutating func runSequential(until limit: SimTime, shouldStop: () -> Bool, logSink: ((LogEntry) -> Void)?) -> RunStop {
+    mutating func runSequential(until limit: SimTime, shouldStop: (SimTime) -> Bool, logSink: ((LogEntry) -> Void)?) -> RunStop {
         var ctx = makeContext()
         var flushedBefore = now
         var budget = 4096
@@ -160,7 +161,7 @@ extension SimState {
             budget &-= 1
             if budget == 0 {
                 budget = 4096
-                if shouldStop() { return .paused }
+                if shouldStop(_now) { return .paused }
                 // A control scheduled from another call (e.g. by the UI between runs) is picked up here too.
                 nextControl = controls.min?.time ?? .never
             }
@@ -195,13 +196,13 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
     @usableFromInline init() {}
 
     @inlinable
-    mutating func run(_ state: inout SimState<Model>, threads: Int, until limit: SimTime, shouldStop: () -> Bool,
+    mutating func run(_ state: inout SimState<Model>, threads: Int, until limit: SimTime, shouldStop: (SimTime) -> Bool,
                       logSink: ((LogEntry) -> Void)?) -> RunStop {
         if inboxes.count != state.nodes.count { inboxes = Array(repeating: [], count: state.nodes.count) }
         if workers.count != threads { workers = Array(repeating: WorkerOutput(), count: threads) }
         let lookahead = state.model.lookahead
         while true {
-            if shouldStop() { return .paused }
+            if shouldStop(state._now) { return .paused }
             let nextControl = state.controls.min?.time ?? .never
             guard let first = state.heap.min?.time else {
                 if nextControl < limit { state.applyNextControl(); continue }

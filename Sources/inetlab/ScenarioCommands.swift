@@ -75,13 +75,15 @@ struct Run: ParsableCommand {
             out.write("inetlab: \(loaded.spec.name), seed \(run.seed), \(run.hostNames.count) hosts, \(run.totalRounds) rounds of \(run.roundLength)\n")
             out.write(RunReport.roundTableHeader + "\n")
         }
-        run.runToEnd(shouldStop: {
-            progress.update(now: run.simulation.now, events: run.simulation.state.eventsDelivered)
+        var events: UInt64 = 0
+        run.runToEnd(shouldStop: { now in
+            progress.update(now: now, events: events)
             return false
         }, progress: { row in
+            events += row.events
             progress.clear()
             if format == .text { out.write(RunReport.roundLine(row) + "\n") }
-            progress.update(now: run.simulation.now, events: run.simulation.state.eventsDelivered, force: true)
+            progress.update(now: run.simulation.now, events: events, force: true)
         })
         progress.clear()
         eventFile?.close()

@@ -111,7 +111,7 @@ import Testing
 
     @Test func pauseStopsARun() {
         let sim = SyntheticWorkload.simulation(nodes: 16, seed: 1, threads: 2)
-        #expect(sim.run(until: .never, shouldStop: { true }) == .paused)
+        #expect(sim.run(until: .never, shouldStop: { _ in true }) == .paused)
         #expect(sim.state.pendingEventCount > 0)
     }
 }

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+
+/// Runs the real `inetlab` binary built beside the tests.
+enum CLIError: Error { case notBuilt }
+
+struct CLI {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let binary: URL? = {
+        var candidates = [Bundle.main.bundleURL.appendingPathComponent("inetlab")]
+        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent().appendingPathComponent("inetlab")) }
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("inetlab"))
+        candidates.append(root.appendingPathComponent(".build/debug/inetlab"))
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    static func run(_ args: [String]) throws -> Result {
+        let p = Process()
+        guard let binary else { throw CLIError.notBuilt }
+        p.executableURL = binary
+        p.arguments = args
+        p.currentDirectoryURL = root
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read before waiting so a large output cannot fill the pipe and block the child.
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+let hello = "labs/00-hello/hello.yaml"
+
+@Suite(.serialized) struct CLITests {
+    @Test func runPrintsRoundsAndAReport() throws {
+        let r = try CLI.run(["run", hello, "--seed", "7"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.filter { $0.range(of: #"^ +\d+ +\d+s "#, options: .regularExpression) != nil }.count == 12)
+        #expect(r.stdout.contains("fingerprint  "))
+        // Not a terminal: no progress line, nothing on stderr.
+        #expect(r.stderr.isEmpty)
+    }
+
+    @Test func jsonIsIdenticalForAnyThreadCount() throws {
+        let one = try CLI.run(["run", hello, "--format", "json", "--threads", "1"])
+        let two = try CLI.run(["run", hello, "--format", "json", "--threads", "2"])
+        let four = try CLI.run(["run", hello, "--format", "json", "--threads", "4"])
+        #expect(one.status == 0)
+        #expect(one.stdout == two.stdout && one.stdout == four.stdout)
+        let json = try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [String: Any]
+        #expect((json?["fingerprint"] as? String)?.count == 16)
+        #expect(json?["seed"] as? Int == 7)
+        #expect((json?["rounds"] as? [Any])?.count == 12)
+    }
+
+    @Test func seedOptionChangesTheFingerprint() throws {
+        let a = try CLI.run(["run", hello, "--format", "json", "--seed", "1"])
+        let b = try CLI.run(["run", hello, "--format", "json", "--seed", "2"])
+        func fp(_ s: String) -> String? { (try? JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any])?["fingerprint"] as? String }
+        #expect(fp(a.stdout) != nil && fp(a.stdout) != fp(b.stdout))
+    }
+
+    @Test func csvHasAHeaderAndOneRowPerRound() throws {
+        let r = try CLI.run(["run", hello, "--format", "csv"])
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("round,time_s,events,") == true)
+        #expect(lines.count == 13)
+        #expect(lines[7].hasSuffix(",crash server"))
+    }
+
+    @Test func setOverridesAValue() throws {
+        let r = try CLI.run(["run", hello, "--set", "hosts.1.count=10", "--format", "json"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("\"total\" : 14") || r.stdout.contains("\"total\":14"))
+    }
+
+    @Test func badOverrideExitsTwoNamingIt() throws {
+        let r = try CLI.run(["run", hello, "--set", "hosts.1.count=many"])
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("--set hosts.1.count=many:"))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func validateAcceptsAndRejects() throws {
+        let ok = try CLI.run(["validate", hello])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("ok"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("inetlab-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.yaml")
+        try "name: x\nduration: 10s\nregions: [{name: eu}]\nhosts:\n  - group: a\n    up: 1Mbps\n    down: 1Mbps\n    nat: symetric\n".write(to: bad, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["validate", bad.path])
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("\(bad.path):8:10: error: hosts[0].nat:"))
+        #expect(r.stderr.contains("did you mean 'symmetric'"))
+        // `run` reports the same error the same way.
+        let run = try CLI.run(["run", bad.path])
+        #expect(run.status == 2 && run.stderr == r.stderr)
+    }
+
+    @Test func eventsAreExportedAsJSONLines() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("inetlab-events-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let r = try CLI.run(["run", hello, "--events", file.path, "--format", "csv"])
+        #expect(r.status == 0)
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count > 10)
+        for line in lines {
+            let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(obj?["kind"] is String && obj?["time_ns"] is Int)
+        }
+        #expect(lines.contains { $0.contains("\"inject.crash\"") && $0.contains("\"server\"") })
+        // Canonical order: non-decreasing time.
+        let times = lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["time_ns"] as? Int }
+        #expect(times == times.sorted())
+    }
+
+    @Test func helpComesFromArgumentParser() throws {
+        let r = try CLI.run(["help", "run"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("--threads"))
+        #expect(r.stdout.contains("--set"))
+        let completion = try CLI.run(["--generate-completion-script", "bash"])
+        #expect(completion.status == 0 && completion.stdout.contains("inetlab"))
+    }
+}
