@@ -125,6 +125,8 @@ public final class ScenarioRun {
         simulation = builder.build(seed: self.seed, threads: threads, connectTimeout: spec.options.connectTimeout.duration,
                                    logNATDrops: spec.options.logNatDrops, logCapacity: spec.options.logCapacity)
         for inj in spec.timeline { schedule(inj) }
+        // Apply what happens at time zero (hosts joining), so the state at the start shows them up.
+        while simulation.state.nextControlTime == .zero { simulation.step() }
         totalsAtRoundStart = totals()
         if keepCheckpoints { checkpoints.append(simulation.state) }
     }
@@ -171,19 +173,63 @@ public final class ScenarioRun {
 
     public var isFinished: Bool { simulation.now >= endTime }
 
-    /// Runs the next round. Returns its row, or nil if the run is over (or was paused mid-round).
+    /// Runs the next round (or the rest of it, if the run stopped mid-round). Returns its row, or nil if the
+    /// run is over or was paused.
     @discardableResult
     public func runRound(shouldStop: (SimTime) -> Bool = { _ in false }) -> RoundRow? {
         guard !isFinished else { return nil }
-        let boundary = min(endTime, .zero + roundLength * Int64(rows.count + 1))
+        let before = rows.count
+        advance(to: nextBoundary, shouldStop: shouldStop)
+        return rows.count > before ? rows.last : nil
+    }
+
+    /// The end of the current round.
+    public var nextBoundary: SimTime { min(endTime, .zero + roundLength * Int64(rows.count + 1)) }
+
+    /// Runs until virtual time `time` (at most the end), completing the rows of every round boundary on the
+    /// way. Returns false if paused by `shouldStop`.
+    @discardableResult
+    public func advance(to time: SimTime, shouldStop: (SimTime) -> Bool = { _ in false }) -> Bool {
+        let target = min(time, endTime)
+        while simulation.now < target {
+            let boundary = nextBoundary
+            let until = min(boundary, target)
+            let logBefore = simulation.state.log.totalRecorded
+            let stop = simulation.run(until: until, shouldStop: shouldStop)
+            collectInjections(since: logBefore)
+            if stop == .paused { return false }
+            if until == boundary {
+                rows.append(makeRow(at: boundary))
+                if keepsCheckpoints { checkpoints.append(simulation.state) }
+            }
+        }
+        return true
+    }
+
+    /// Runs until `condition` holds, checking it every `interval` of virtual time, or to the end.
+    /// Returns whether the condition held.
+    @discardableResult
+    public func run(until condition: (ScenarioRun) -> Bool, checkingEvery interval: SimDuration = .seconds(1)) -> Bool {
+        while !condition(self) {
+            guard !isFinished else { return false }
+            advance(to: simulation.now + interval)
+        }
+        return true
+    }
+
+    /// Delivers exactly one event (or applies one injection): the dashboard's "next event".
+    /// Completes the round's row if that reaches its end.
+    @discardableResult
+    public func stepEvent() -> Bool {
+        guard let t = simulation.nextTime, t < endTime else {
+            advance(to: endTime)
+            return false
+        }
+        if t >= nextBoundary { advance(to: nextBoundary); return true }
         let logBefore = simulation.state.log.totalRecorded
-        let stop = simulation.run(until: boundary, shouldStop: shouldStop)
+        simulation.step()
         collectInjections(since: logBefore)
-        if stop == .paused { return nil }
-        let row = makeRow(at: boundary)
-        rows.append(row)
-        if keepsCheckpoints { checkpoints.append(simulation.state) }
-        return row
+        return true
     }
 
     /// Runs to the end, calling `progress` after every round.

@@ -81,9 +81,13 @@ struct Run: ParsableCommand {
             return false
         }, progress: { row in
             events += row.events
-            progress.clear()
-            if format == .text { out.write(RunReport.roundLine(row) + "\n") }
-            progress.update(now: run.simulation.now, events: events, force: true)
+            if format == .text {
+                // The row goes to stdout; if that is the same terminal, lift the progress line out of its way.
+                progress.clear()
+                out.write(RunReport.roundLine(row) + "\n")
+                out.flush()
+            }
+            progress.update(now: run.simulation.now, events: events)
         })
         progress.clear()
         eventFile?.close()
@@ -166,25 +170,23 @@ final class ProgressLine {
     private let started: ContinuousClock.Instant
     private var last: ContinuousClock.Instant
     private var shown = false
-    private var checks = 0
 
     init(enabled: Bool, end: SimTime) {
         self.enabled = enabled; self.end = end
         started = clock.now; last = started
     }
 
-    func update(now: SimTime, events: UInt64, force: Bool = false) {
+    func update(now: SimTime, events: UInt64) {
         guard enabled else { return }
-        checks += 1
-        if !force && checks % 8 != 0 { return }
         let t = clock.now
-        guard force || t - last > .milliseconds(100) else { return }
+        guard t - last > .milliseconds(100) else { return }
         guard t - started > .milliseconds(300) else { return }
         last = t
         let wall = Double((t - started).components.seconds) + Double((t - started).components.attoseconds) / 1e18
         let pct = end.nanoseconds > 0 ? Int(100 * Double(now.nanoseconds) / Double(end.nanoseconds)) : 100
         let rate = wall > 0 ? Double(events) / wall : 0
-        let text = "\r\u{1B}[2K[\(pct)%] virtual \(now) of \(end)  \(formatRate(rate)) events/s"
+        let shownTime = SimTime(nanoseconds: now.nanoseconds / 100_000_000 * 100_000_000)  // to 0.1 s
+        let text = "\r\u{1B}[2K[\(pct)%] virtual \(shownTime) of \(end)  \(formatRate(rate)) events/s"
         FileHandle.standardError.write(Data(text.utf8))
         shown = true
     }

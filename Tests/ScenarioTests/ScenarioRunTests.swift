@@ -175,3 +175,42 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
         #expect(throws: ScenarioError.self) { try ScenarioLoader.load(path: "/nonexistent/x.yaml") }
     }
 }
+
+@Suite struct SteppingTests {
+    @Test func steppingEventsThenRoundsEqualsARun() throws {
+        let s = try hello()
+        let straight = ScenarioRun(s)
+        straight.runToEnd()
+        let stepped = ScenarioRun(s)
+        for _ in 0..<500 { stepped.stepEvent() }
+        #expect(stepped.simulation.now > .zero)
+        stepped.advance(to: .seconds(35))
+        #expect(stepped.completedRounds == 3)
+        stepped.runToEnd()
+        #expect(stepped.report().fingerprint == straight.report().fingerprint)
+        #expect(stepped.rows == straight.rows)
+    }
+
+    @Test func runUntilAConditionStopsWhenItHolds() throws {
+        let run = ScenarioRun(try hello())
+        let held = run.run(until: { !$0.simulation.state.nodes[0].running })
+        #expect(held)
+        // The server crashes at 60 s; checked every second, the run stops at 61 s at the latest.
+        #expect(run.simulation.now > .seconds(59) && run.simulation.now <= .seconds(61))
+    }
+
+    @Test func pauseStopsMidRoundAndResumes() throws {
+        // Enough hosts that a round has many thousand events (the run polls every few thousand).
+        let s = try hello(["hosts.1.count=200"])
+        let straight = ScenarioRun(s)
+        straight.runToEnd()
+        let run = ScenarioRun(s)
+        var polls = 0
+        #expect(run.runRound(shouldStop: { _ in polls += 1; return true }) == nil)
+        #expect(polls == 1)
+        #expect(run.simulation.now < .seconds(10))
+        #expect(run.completedRounds == 0)
+        run.runToEnd()
+        #expect(run.report().fingerprint == straight.report().fingerprint)
+    }
+}
