@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "Network", targets: ["Network"]),
         .library(name: "Scenario", targets: ["Scenario"]),
         .library(name: "BitTorrent", targets: ["BitTorrent"]),
+        .library(name: "DHT", targets: ["DHT"]),
+        .library(name: "Dashboard", targets: ["Dashboard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -47,21 +49,34 @@ let package = Package(
             ]
         ),
 
+        /// Kademlia DHT nodes with BEP 5 semantics (KRPC messages, routing table, iterative lookups).
+        .target(name: "DHT", dependencies: ["SimKernel", "Network", "BitTorrent"]),
+
         // MARK: Scenarios and runs
         /// YAML scenario schema with file:line:column errors, overrides, building a run, reports.
         .target(
             name: "Scenario",
             dependencies: [
-                "SimKernel", "Network", "BitTorrent",
+                "SimKernel", "Network", "BitTorrent", "DHT",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+
+        // MARK: Dashboard
+        /// UI state, actions, reducer, and views rendering snapshots into a cell buffer (no terminal I/O).
+        .target(name: "Dashboard", dependencies: ["SimKernel", "Network", "Scenario"]),
+        /// ncursesw, wrapped for Swift (the only C in the project). Its headers are in the default include
+        /// path on Debian; no `pkgConfig:` because SwiftPM would warn about the `-D` flags pkg-config
+        /// reports (shim.h defines what is needed instead).
+        .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
+        /// The ncurses backend: terminal set-up and restore, colours, wide characters, input, resize, diffed flush.
+        .target(name: "TerminalCurses", dependencies: ["CNcursesw", "Dashboard"]),
 
         // MARK: Executable
         .executableTarget(
             name: "inetlab",
             dependencies: [
-                "SimKernel", "Network", "Scenario", "BitTorrent",
+                "SimKernel", "Network", "Scenario", "BitTorrent", "Dashboard", "TerminalCurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,6 +86,8 @@ let package = Package(
         .testTarget(name: "NetworkTests", dependencies: ["Network", "SimKernel"]),
         .testTarget(name: "BitTorrentTests", dependencies: ["BitTorrent"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Network", "SimKernel"]),
+        .testTarget(name: "DHTTests", dependencies: ["DHT", "Network", "SimKernel", "BitTorrent"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Scenario", "SimKernel"]),
         .testTarget(name: "inetlabTests", dependencies: ["Scenario"]),
     ]
 )
