@@ -46,6 +46,8 @@ let package = Package(
             dependencies: [
                 "SimKernel", "Network",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "BitCollections", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
 

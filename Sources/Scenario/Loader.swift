@@ -1,3 +1,4 @@
+public import BitTorrent
 import Foundation
 import Network
 import SimKernel
@@ -8,6 +9,12 @@ public struct LoadedScenario: Sendable {
     /// The path it came from, as the user gave it.
     public var file: String
     public var sourceMap: ScenarioSourceMap
+    /// Each swarm's torrent (synthetic from its size, or read from its .torrent file), by swarm name.
+    public var torrents: [String: TorrentInfo] = [:]
+
+    public init(spec: ScenarioSpec, file: String, sourceMap: ScenarioSourceMap, torrents: [String: TorrentInfo] = [:]) {
+        self.spec = spec; self.file = file; self.sourceMap = sourceMap; self.torrents = torrents
+    }
 }
 
 /// Reads, decodes and validates scenario files.
@@ -33,7 +40,33 @@ public enum ScenarioLoader {
     public static func parse(_ text: String, file: String, overrides: [String] = []) throws(ScenarioError) -> LoadedScenario {
         let (spec, map) = try StrictYAMLDecoder().decodeWithSourceMap(ScenarioSpec.self, from: text, file: file, overrides: overrides)
         try validate(spec, map)
-        return LoadedScenario(spec: spec, file: file, sourceMap: map)
+        return LoadedScenario(spec: spec, file: file, sourceMap: map, torrents: try torrents(spec, map, file: file))
+    }
+
+    /// Builds each swarm's torrent: synthetic content of the given size, or a real .torrent file.
+    static func torrents(_ s: ScenarioSpec, _ map: ScenarioSourceMap, file: String) throws(ScenarioError) -> [String: TorrentInfo] {
+        var out: [String: TorrentInfo] = [:]
+        for (i, sw) in s.swarms.enumerated() {
+            if let path = sw.torrent {
+                let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+                let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
+                guard let data = FileManager.default.contents(atPath: url.path) else {
+                    throw map.error(at: "swarms[\(i)].torrent", "cannot read '\(url.path)'")
+                }
+                do {
+                    out[sw.name] = TorrentInfo(try Metainfo(bytes: [UInt8](data)))
+                } catch {
+                    throw map.error(at: "swarms[\(i)].torrent", "not a valid .torrent file: \(error)")
+                }
+            } else if let size = sw.fileSize {
+                do {
+                    out[sw.name] = TorrentInfo(try Metainfo.synthetic(name: sw.name, length: Int(size.bytes), pieceLength: Int(sw.pieceLength.bytes)))
+                } catch {
+                    throw map.error(at: "swarms[\(i)].file-size", "\(error)")
+                }
+            }
+        }
+        return out
     }
 
     /// Cross-reference checks the types cannot do alone: names defined once and referenced correctly.
@@ -67,9 +100,30 @@ public enum ScenarioLoader {
                 throw map.error(at: path, "no host or group named '\(name)'; groups: \(known)")
             }
         }
+        var swarmNames: [String] = []
+        for (i, sw) in s.swarms.enumerated() {
+            if swarmNames.contains(sw.name) { throw map.error(at: "swarms[\(i)].name", "swarm '\(sw.name)' is defined twice") }
+            swarmNames.append(sw.name)
+            if let t = sw.tracker {
+                try check(t, at: "swarms[\(i)].tracker")
+                let runsTracker = s.hosts.contains { ($0.group == t || $0.hostNames.contains(t)) && $0.app.tracker != nil }
+                if !runsTracker { throw map.error(at: "swarms[\(i)].tracker", "'\(t)' does not run a tracker (give its group 'app: {tracker: {}}')") }
+            }
+        }
+        func checkSwarm(_ name: String, at path: String) throws(ScenarioError) {
+            guard swarmNames.contains(name) else {
+                throw map.error(at: path, "no swarm named '\(name)'; swarms: \(swarmNames.isEmpty ? "(none defined)" : swarmNames.joined(separator: ", "))")
+            }
+        }
         for (i, g) in s.hosts.enumerated() {
             if let ping = g.app.ping {
                 for (j, t) in ping.targets.enumerated() { try check(t, at: "hosts[\(i)].app.ping.targets[\(j)]") }
+            }
+            if let p = g.app.peer { try checkSwarm(p.swarm, at: "hosts[\(i)].app.peer.swarm") }
+            if let f = g.app.fileServer { try checkSwarm(f.swarm, at: "hosts[\(i)].app.file-server.swarm") }
+            if let f = g.app.fileClient {
+                try checkSwarm(f.swarm, at: "hosts[\(i)].app.file-client.swarm")
+                try check(f.server, at: "hosts[\(i)].app.file-client.server")
             }
         }
         let end = s.endTime
@@ -86,6 +140,7 @@ public enum ScenarioLoader {
             case .partition(let ns):
                 for (j, n) in ns.enumerated() { try check(n, at: "\(path)[\(j)]") }
             case .heal: break
+            case .freeRide(let n), .leaveSwarm(let n): try check(n, at: path)
             }
         }
         let minAccess = s.hosts.map(\.latency.duration).min() ?? .zero

@@ -23,6 +23,10 @@ public struct RunReport: Sendable, Codable, Hashable {
     public var totals: TrafficTotals
     public var nat: NATTotals
     public var ping: PingTotals?
+    /// BitTorrent swarms (empty when none).
+    public var swarms: [SwarmReport]
+    /// The client–server baseline, when the scenario has file clients.
+    public var clientServer: ClientServerReport?
     public var groups: [GroupReport]
     public var injections: [InjectionRecord]
     public var log: LogSummary
@@ -129,14 +133,12 @@ extension ScenarioRun {
                 connectsSucceeded: m.reduce(0) { $0 + $1.connectsSucceeded }, connectsFailed: m.reduce(0) { $0 + $1.connectsFailed })
         }
         var groups: [RunReport.GroupReport] = []
-        var next = 0
-        for g in scenario.spec.hosts {
-            let members = state.nodes[next..<(next + g.count)]
-            next += g.count
+        for (gi, g) in scenario.spec.hosts.enumerated() {
+            let members = state.nodes[groupRanges[gi]]
             let c = members.reduce(HostCounters()) { $0 + $1.counters }
             let pings = members.compactMap(\.app.ping?.metrics)
             groups.append(RunReport.GroupReport(
-                name: g.group, hosts: g.count, nat: g.nat.rawValue, app: members.first?.app.kind ?? "idle",
+                name: g.group, hosts: members.count, nat: g.nat.rawValue, app: members.first?.app.kind ?? "idle",
                 running: members.filter(\.running).count, bytesSent: c.bytesSent, bytesReceived: c.bytesReceived, droppedNat: c.droppedNAT,
                 pingProbes: pings.isEmpty ? nil : pings.reduce(0) { $0 + $1.probesSent },
                 pingReplies: pings.isEmpty ? nil : pings.reduce(0) { $0 + $1.repliesReceived }))
@@ -150,6 +152,7 @@ extension ScenarioRun {
             case .setRate(let n, _, _), .setLoss(let n, _): target = n
             case .partition(let ns): target = ns.joined(separator: ",")
             case .heal: target = nil
+            case .freeRide(let n), .leaveSwarm(let n): target = n
             }
             return RunReport.InjectionRecord(timeS: inj.at.duration.seconds, action: inj.actionKey, target: target)
         }
@@ -164,7 +167,7 @@ extension ScenarioRun {
                           droppedNat: c.droppedNAT, droppedLoss: c.droppedLoss, droppedDown: c.droppedDown,
                           droppedPartition: c.droppedPartition, droppedUnroutable: c.droppedUnroutable,
                           connectionsOpened: c.connectionsOpened, connectionsAccepted: c.connectionsAccepted, connectionsFailed: c.connectionsFailed),
-            nat: nat, ping: ping, groups: groups, injections: injections,
+            nat: nat, ping: ping, swarms: swarmReports(), clientServer: clientServerReport(), groups: groups, injections: injections,
             log: .init(recorded: state.log.totalRecorded, retained: state.log.entries.count, byKind: byKind))
     }
 }
@@ -204,6 +207,20 @@ extension RunReport {
             let rtt = p.rttMeanMs.map { "mean RTT \(formatDecimal($0, places: 1)) ms, max \(formatDecimal(p.rttMaxMs, places: 1)) ms" } ?? "no replies"
             out.append("ping         \(p.repliesReceived)/\(p.probesSent) probes answered (\(formatDecimal(p.replyRatio * 100, places: 1))%), \(rtt)")
         }
+        for s in swarms {
+            let dist = s.distributionTimeS.map { "distribution time \(formatDecimal($0, places: 1)) s" } ?? "not everyone finished"
+            out.append("swarm        \(s.name): \(humanBytes(s.fileBytes)) in \(s.pieces) pieces; \(s.completed)/\(s.leechers) leechers complete, \(dist)")
+            out.append("             lower bounds: P2P \(formatDecimal(s.lowerBoundP2pS, places: 1)) s, client-server \(formatDecimal(s.lowerBoundClientServerS, places: 1)) s; uplink use \(formatDecimal(s.uplinkUtilisation * 100, places: 1))%")
+            out.append("             \(s.connectable) connectable, \(s.unconnectable) behind NATs without a forward")
+            if s.freeRiders.count > 0 {
+                func mean(_ g: SwarmReport.GroupStats) -> String { g.meanCompletionS.map { "\(formatDecimal($0, places: 1)) s" } ?? "-" }
+                out.append("             free-riders \(s.freeRiders.completed)/\(s.freeRiders.count) done, mean \(mean(s.freeRiders)); contributors mean \(mean(s.contributors))")
+            }
+        }
+        if let cs = clientServer {
+            let dist = cs.distributionTimeS.map { "distribution time \(formatDecimal($0, places: 1)) s" } ?? "not everyone finished"
+            out.append("client-server \(cs.completed)/\(cs.clients) clients complete, \(dist); lower bound \(formatDecimal(cs.lowerBoundS, places: 1)) s")
+        }
         if !injections.isEmpty {
             out.append("injections   " + injections.map { "\(formatDecimal($0.timeS, places: 3))s \($0.action)\($0.target.map { " " + $0 } ?? "")" }.joined(separator: ", "))
         }
@@ -219,8 +236,10 @@ extension RunReport {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// The header of the per-round text table.
-    public static let roundTableHeader = "round   time   events  running  pkts-sent  bytes-sent  nat-drop  lost  down  conn-fail  ping  rtt-ms  injections"
+    /// The header of the per-round text table (`swarm`: add the swarm columns: leechers done, copies of the rarest piece).
+    public static func roundTableHeader(swarm: Bool) -> String {
+        "round   time   events  running  pkts-sent  bytes-sent  nat-drop  lost  down  conn-fail  ping  rtt-ms" + (swarm ? "  done rarest" : "") + "  injections"
+    }
 
     /// One line of the per-round text table.
     public static func roundLine(_ r: RoundRow) -> String {
@@ -229,6 +248,7 @@ extension RunReport {
         return col("\(r.round)", 5) + col(formatDecimal(r.timeS, places: 1) + "s", 7) + col("\(r.events)", 9) + col("\(r.hostsRunning)", 9)
             + col("\(r.packetsSent)", 11) + col(humanBytes(r.bytesSent), 12) + col("\(r.droppedNat)", 10) + col("\(r.droppedLoss)", 6)
             + col("\(r.droppedDown)", 6) + col("\(r.connectionsFailed)", 11) + col("\(r.pingReplies)/\(r.pingProbes)", 6) + col(rtt, 8)
+            + (r.swarmCompleted.map { col("\($0)", 6) + col("\(r.minAvailability ?? 0)", 6) } ?? "")
             + (r.injections.isEmpty ? "" : "  " + r.injections.joined(separator: ", "))
     }
 }

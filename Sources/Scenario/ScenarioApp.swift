@@ -1,3 +1,4 @@
+public import BitTorrent
 public import Network
 public import SimKernel
 
@@ -6,12 +7,28 @@ public import SimKernel
 public enum ScenarioApp: HostApplication, Sendable {
     case idle
     case ping(PingApp)
+    case tracker(BTTracker)
+    case peer(BTPeer)
+    case fileServer(FileServer)
+    case fileClient(FileClient)
 
     public enum Payload: Sendable, Hashable {
         case ping(PingApp.Payload)
+        case bt(BTMessage)
+    }
+
+    /// Live commands for the applications.
+    public enum Command: Sendable, Hashable, CustomStringConvertible {
+        case peer(BTPeer.Command)
+        public var description: String {
+            switch self {
+            case .peer(let c): return c.description
+            }
+        }
     }
 
     public mutating func handle(_ event: AppEvent<Payload>, io: inout HostIO<Payload>) {
+        func bt(_ p: Payload) -> BTMessage? { if case .bt(let m) = p { m } else { nil } }
         switch self {
         case .idle:
             return
@@ -19,6 +36,35 @@ public enum ScenarioApp: HostApplication, Sendable {
             guard let inner = event.mapPayload({ if case .ping(let p) = $0 { p } else { nil } }) else { return }
             io.embed(Payload.ping) { app.handle(inner, io: &$0) }
             self = .ping(app)
+        case .tracker(var app):
+            guard let inner = event.mapPayload(bt) else { return }
+            self = .idle  // let the embedded value be uniquely referenced while it runs
+            io.embed(Payload.bt) { app.handle(inner, io: &$0) }
+            self = .tracker(app)
+        case .peer(var app):
+            guard let inner = event.mapPayload(bt) else { return }
+            self = .idle
+            io.embed(Payload.bt) { app.handle(inner, io: &$0) }
+            self = .peer(app)
+        case .fileServer(var app):
+            guard let inner = event.mapPayload(bt) else { return }
+            io.embed(Payload.bt) { app.handle(inner, io: &$0) }
+            self = .fileServer(app)
+        case .fileClient(var app):
+            guard let inner = event.mapPayload(bt) else { return }
+            io.embed(Payload.bt) { app.handle(inner, io: &$0) }
+            self = .fileClient(app)
+        }
+    }
+
+    public mutating func command(_ command: Command, io: inout HostIO<Payload>) {
+        switch (self, command) {
+        case (.peer(var app), .peer(let c)):
+            self = .idle
+            io.embed(Payload.bt) { app.command(c, io: &$0) }
+            self = .peer(app)
+        default:
+            break
         }
     }
 
@@ -26,23 +72,37 @@ public enum ScenarioApp: HostApplication, Sendable {
         switch self {
         case .idle: break
         case .ping(var app): app.crash(); self = .ping(app)
+        case .tracker(var app): app.crash(); self = .tracker(app)
+        case .peer(var app): self = .idle; app.crash(); self = .peer(app)
+        case .fileServer(var app): app.crash(); self = .fileServer(app)
+        case .fileClient(var app): app.crash(); self = .fileClient(app)
         }
     }
 
     public static func digest(_ payload: Payload) -> UInt64 {
         switch payload {
         case .ping(let p): return PingApp.digest(p)
+        case .bt(let m): return m.digest
         }
     }
 
     /// The ping application's state, if that is what runs.
     public var ping: PingApp? { if case .ping(let a) = self { a } else { nil } }
+    /// The BitTorrent peer's state, if that is what runs.
+    public var peer: BTPeer? { if case .peer(let a) = self { a } else { nil } }
+    public var tracker: BTTracker? { if case .tracker(let a) = self { a } else { nil } }
+    public var fileClient: FileClient? { if case .fileClient(let a) = self { a } else { nil } }
+    public var fileServer: FileServer? { if case .fileServer(let a) = self { a } else { nil } }
 
     /// A short name of the application for displays.
     public var kind: String {
         switch self {
         case .idle: return "idle"
         case .ping: return "ping"
+        case .tracker: return "tracker"
+        case .peer(let p): return p.config.startAsSeed ? "seed" : (p.config.freeRider ? "free-rider" : "peer")
+        case .fileServer: return "file-server"
+        case .fileClient: return "file-client"
         }
     }
 }

@@ -1,3 +1,4 @@
+import BitTorrent
 public import Network
 public import SimKernel
 
@@ -24,15 +25,21 @@ public struct RoundRow: Sendable, Hashable, Codable {
     public var pingRttMeanMs: Double?
     /// Injections applied during the round, e.g. `crash server`.
     public var injections: [String]
+    /// The first swarm's leechers complete so far (nil without a swarm).
+    public var swarmCompleted: Int?
+    /// Copies of the least available piece among running peers.
+    public var minAvailability: Int?
+    /// Pieces held by exactly one running peer.
+    public var singleCopyPieces: Int?
 
     /// Column names for CSV, in order.
-    public static let csvHeader = "round,time_s,events,hosts_running,packets_sent,bytes_sent,packets_received,bytes_received,dropped_nat,dropped_loss,dropped_down,dropped_partition,connections_opened,connections_failed,ping_probes,ping_replies,ping_rtt_mean_ms,injections"
+    public static let csvHeader = "round,time_s,events,hosts_running,packets_sent,bytes_sent,packets_received,bytes_received,dropped_nat,dropped_loss,dropped_down,dropped_partition,connections_opened,connections_failed,ping_probes,ping_replies,ping_rtt_mean_ms,swarm_completed,min_availability,single_copy_pieces,injections"
 
     public var csvLine: String {
         let rtt = pingRttMeanMs.map { formatDecimal($0, places: 3) } ?? ""
         let inj = injections.joined(separator: "; ")
         let quoted = inj.contains(",") || inj.contains("\"") ? "\"\(inj.replacingOccurrences(of: "\"", with: "\"\""))\"" : inj
-        return "\(round),\(formatDecimal(timeS, places: 3)),\(events),\(hostsRunning),\(packetsSent),\(bytesSent),\(packetsReceived),\(bytesReceived),\(droppedNat),\(droppedLoss),\(droppedDown),\(droppedPartition),\(connectionsOpened),\(connectionsFailed),\(pingProbes),\(pingReplies),\(rtt),\(quoted)"
+        return "\(round),\(formatDecimal(timeS, places: 3)),\(events),\(hostsRunning),\(packetsSent),\(bytesSent),\(packetsReceived),\(bytesReceived),\(droppedNat),\(droppedLoss),\(droppedDown),\(droppedPartition),\(connectionsOpened),\(connectionsFailed),\(pingProbes),\(pingReplies),\(rtt),\(swarmCompleted.map(String.init) ?? ""),\(minAvailability.map(String.init) ?? ""),\(singleCopyPieces.map(String.init) ?? ""),\(quoted)"
     }
 }
 
@@ -52,6 +59,8 @@ public final class ScenarioRun {
     public let hostNames: [String]
     /// The nodes behind each host or group name.
     public let targets: [String: [NodeID]]
+    /// The nodes of each host group (in `scenario.spec.hosts` order), churn arrivals included.
+    public let groupRanges: [Range<Int>]
     public let seed: UInt64
     public let roundLength: SimDuration
     public let endTime: SimTime
@@ -87,26 +96,56 @@ public final class ScenarioRun {
         var builder = InternetBuilder<ScenarioApp>(regions: spec.regions.map(\.name), core: core)
         var targets: [String: [NodeID]] = [:]
         var names: [String] = []
+        var ranges: [Range<Int>] = []
+        var churnControls: [(SimTime, NetControl<ScenarioApp.Command>)] = []
         // First pass: create hosts (apps resolved in a second pass, once every address is known).
-        for g in spec.hosts {
+        for (gi, g) in spec.hosts.enumerated() {
             let region = g.region.flatMap { regionIndex[$0] } ?? 0
             let link = LinkSpec(up: g.up.bitsPerSecond, down: g.down.bitsPerSecond, latency: g.latency.duration, loss: g.loss)
+            let nat = g.nat.preset.map { Self.natConfig($0, timeout: g.natTimeout, forwards: [:]) }
+            // Join times: all at `join`, or a Poisson process from `join` with `arrival-gap` mean gaps.
+            var random = SimRandom(seed: self.seed, stream: 0xA221_0000 &+ UInt64(gi))
+            var t = SimTime.zero + (g.join?.duration ?? .zero)
+            var members: [(String, SimTime?)] = []
             for name in g.hostNames {
-                let nat = g.nat.preset.map { Self.natConfig($0, timeout: g.natTimeout, forwards: [:]) }
-                let joinAt: SimTime? = g.absent ? nil : .zero + (g.join?.duration ?? .zero)
+                if let gap = g.arrivalGap { t += random.exponential(mean: gap.duration) }
+                members.append((name, g.absent ? nil : t))
+            }
+            // Churn: every period, some members leave and new ones (named GROUP-jK) arrive.
+            if let churn = g.churn {
+                var alive = Array(0..<members.count)
+                var tick = SimTime.zero + churn.every.duration
+                var k = 0
+                while tick < endTime {
+                    for _ in 0..<churn.leave where !alive.isEmpty {
+                        let i = alive.remove(at: Int(random.next() % UInt64(alive.count)))
+                        churnControls.append((tick, .leave(builder.hosts.count + i)))
+                    }
+                    for _ in 0..<churn.join {
+                        k += 1
+                        alive.append(members.count)
+                        members.append(("\(g.group)-j\(k)", tick))
+                    }
+                    tick += churn.every.duration
+                }
+            }
+            let first = builder.hosts.count
+            for (name, joinAt) in members {
                 let id = builder.addHost(name: name, group: g.group, region: region, link: link, nat: nat, app: .idle, joinAt: joinAt)
                 targets[name, default: []].append(id)
-                if g.count > 1 { targets[g.group, default: []].append(id) }
+                if members.count > 1 { targets[g.group, default: []].append(id) }
                 names.append(name)
             }
+            ranges.append(first..<builder.hosts.count)
         }
         self.targets = targets
         self.hostNames = names
+        self.groupRanges = ranges
         // Second pass: port forwards (they need the private address) and applications.
         var nodes = builder.hosts
-        var next = 0
-        for g in spec.hosts {
-            for _ in g.hostNames {
+        let torrents = scenario.torrents
+        for (gi, g) in spec.hosts.enumerated() {
+            for next in ranges[gi] {
                 if !g.forward.isEmpty, let box = nodes[next].nat {
                     var forwards: [UInt16: Endpoint] = [:]
                     for p in g.forward { forwards[p] = Endpoint(nodes[next].address, p) }
@@ -118,17 +157,54 @@ public final class ScenarioRun {
                     nodes[next].app = .ping(PingApp(config: .init(port: ping.port, targets: endpoints, interval: ping.interval.duration,
                                                                   size: Int(ping.size.bytes), connectEvery: ping.connectEvery)))
                 }
-                next += 1
+                if let t = g.app.tracker {
+                    nodes[next].app = .tracker(BTTracker(config: .init(port: t.port, interval: t.interval.duration)))
+                }
+                if let p = g.app.peer, let torrent = torrents[p.swarm], let swarm = spec.swarms.first(where: { $0.name == p.swarm }) {
+                    nodes[next].app = .peer(BTPeer(config: Self.peerConfig(p, torrent: torrent, swarm: swarm, spec: spec,
+                                                                           targets: targets, builder: builder)))
+                }
+                if let f = g.app.fileServer {
+                    nodes[next].app = .fileServer(FileServer(port: f.port))
+                }
+                if let f = g.app.fileClient, let torrent = torrents[f.swarm], let server = targets[f.server]?.first {
+                    let port = spec.hosts.first { $0.group == f.server || $0.hostNames.contains(f.server) }?.app.fileServer?.port ?? 80
+                    nodes[next].app = .fileClient(FileClient(server: builder.publicEndpoint(of: server, port: port), fileSize: torrent.totalLength))
+                }
             }
         }
         builder.replaceHosts(nodes)
         simulation = builder.build(seed: self.seed, threads: threads, connectTimeout: spec.options.connectTimeout.duration,
                                    logNATDrops: spec.options.logNatDrops, logCapacity: spec.options.logCapacity)
         for inj in spec.timeline { schedule(inj) }
+        for (t, c) in churnControls { simulation.state.scheduleControl(c, at: t) }
         // Apply what happens at time zero (hosts joining), so the state at the start shows them up.
         while simulation.state.nextControlTime == .zero { simulation.step() }
         totalsAtRoundStart = totals()
         if keepCheckpoints { checkpoints.append(simulation.state) }
+    }
+
+    /// A peer's configuration from its group's `peer` section.
+    static func peerConfig(_ p: PeerSpec, torrent: TorrentInfo, swarm: SwarmSpec, spec: ScenarioSpec,
+                           targets: [String: [NodeID]], builder: InternetBuilder<ScenarioApp>) -> BTPeer.Config {
+        var tracker: Endpoint?
+        if let t = swarm.tracker, let host = targets[t]?.first {
+            let port = spec.hosts.first { $0.group == t || $0.hostNames.contains(t) }?.app.tracker?.port ?? 6969
+            tracker = builder.publicEndpoint(of: host, port: port)
+        }
+        var c = BTPeer.Config(torrent: torrent, tracker: tracker)
+        c.port = p.port
+        c.startAsSeed = p.seed
+        c.selection = PieceSelection(rawValue: p.selection) ?? .rarestFirst
+        c.seeding = p.seedingPolicy ?? .forever
+        c.freeRider = p.freeRider
+        c.optimisticUnchoke = p.optimisticUnchoke
+        c.seedChoking = SeedChoking(rawValue: p.seedChoking) ?? .uploadRate
+        c.uploadSlots = p.uploadSlots
+        c.pipeline = p.pipeline
+        c.maxConnections = p.maxConnections
+        c.endgame = p.endgame
+        return c
     }
 
     /// The NAT configuration of a group. The schema has already refused timeouts under RFC 4787's 120 s,
@@ -146,7 +222,7 @@ public final class ScenarioRun {
     }
 
     /// The control actions an injection stands for (one per host it names).
-    public func controls(for action: InjectionSpec.Action) -> [NetControl<Never>] {
+    public func controls(for action: InjectionSpec.Action) -> [NetControl<ScenarioApp.Command>] {
         func nodes(_ name: String) -> [NodeID] { targets[name] ?? [] }
         switch action {
         case .crash(let n): return nodes(n).map { .crash($0) }
@@ -159,6 +235,8 @@ public final class ScenarioRun {
         case .setLoss(let n, let l): return nodes(n).map { .setLoss($0, l) }
         case .partition(let ns): return [.partition(ns.flatMap(nodes), name: ns.joined(separator: "+"))]
         case .heal: return [.heal]
+        case .freeRide(let n): return nodes(n).map { .command($0, .peer(.freeRide(true))) }
+        case .leaveSwarm(let n): return nodes(n).map { .command($0, .peer(.leaveSwarm)) }
         }
     }
 
@@ -279,6 +357,7 @@ public final class ScenarioRun {
         totalsAtRoundStart = now
         defer { injectionsThisRound = [] }
         let replies = now.ping.repliesReceived - was.ping.repliesReceived
+        let sample = swarmSample()
         let rtt = replies > 0 ? Double((now.ping.rttTotal - was.ping.rttTotal).nanoseconds) / Double(replies) / 1e6 : nil
         return RoundRow(
             round: rows.count + 1, timeS: time.seconds, events: now.events &- was.events, hostsRunning: now.running,
@@ -293,7 +372,8 @@ public final class ScenarioRun {
             connectionsOpened: now.counters.connectionsOpened - was.counters.connectionsOpened,
             connectionsFailed: now.counters.connectionsFailed - was.counters.connectionsFailed,
             pingProbes: now.ping.probesSent - was.ping.probesSent, pingReplies: replies,
-            pingRttMeanMs: rtt.map { ($0 * 1000).rounded() / 1000 }, injections: injectionsThisRound)
+            pingRttMeanMs: rtt.map { ($0 * 1000).rounded() / 1000 }, injections: injectionsThisRound,
+            swarmCompleted: sample?.completed, minAvailability: sample?.minAvailability, singleCopyPieces: sample?.singleCopy)
     }
 }
 

@@ -1,3 +1,4 @@
+public import BitTorrent
 public import Network
 public import SimKernel
 
@@ -18,11 +19,13 @@ public struct ScenarioSpec: Codable, Sendable, Hashable {
     public var regions: [RegionSpec]
     public var latency: LatencySpec = LatencySpec()
     public var hosts: [HostGroupSpec]
+    /// Files shared by BitTorrent peers (and served by the client–server baseline).
+    public var swarms: [SwarmSpec] = []
     public var timeline: [InjectionSpec] = []
     public var options: OptionsSpec = OptionsSpec()
 
     enum CodingKeys: String, CodingKey {
-        case name, description, seed, duration, rounds, round, regions, latency, hosts, timeline, options
+        case name, description, seed, duration, rounds, round, regions, latency, hosts, swarms, timeline, options
     }
 
     public init(name: String, regions: [RegionSpec], hosts: [HostGroupSpec]) {
@@ -40,6 +43,7 @@ public struct ScenarioSpec: Codable, Sendable, Hashable {
         regions = try c.decode([RegionSpec].self, forKey: .regions)
         latency = try c.decodeIfPresent(LatencySpec.self, forKey: .latency) ?? LatencySpec()
         hosts = try c.decode([HostGroupSpec].self, forKey: .hosts)
+        swarms = try c.decodeIfPresent([SwarmSpec].self, forKey: .swarms) ?? []
         timeline = try c.decodeIfPresent([InjectionSpec].self, forKey: .timeline) ?? []
         options = try c.decodeIfPresent(OptionsSpec.self, forKey: .options) ?? OptionsSpec()
         guard round.duration > .zero else { throw ScenarioValidation("must be longer than 0s", key: CodingKeys.round) }
@@ -137,11 +141,16 @@ public struct HostGroupSpec: Codable, Sendable, Hashable {
     /// When the group's hosts join. Default 0s. `absent` hosts wait for a `join` injection.
     public var join: TimeSpan?
     public var absent: Bool = false
+    /// Arrivals spread over time instead of all at `join`: exponential gaps with this mean (a Poisson process).
+    public var arrivalGap: TimeSpan?
+    /// Churn: every `every`, `leave` running hosts of the group leave and `join` new ones arrive.
+    public var churn: ChurnSpec?
     /// The application the hosts run.
     public var app: AppSpec = AppSpec()
 
     enum CodingKeys: String, CodingKey {
-        case group, count, region, up, down, latency, loss, nat, forward, natTimeout = "nat-timeout", join, absent, app
+        case group, count, region, up, down, latency, loss, nat, forward, natTimeout = "nat-timeout", join, absent
+        case arrivalGap = "arrival-gap", churn, app
     }
 
     public init(group: String, count: Int = 1, up: BitRate, down: BitRate) {
@@ -162,6 +171,8 @@ public struct HostGroupSpec: Codable, Sendable, Hashable {
         natTimeout = try c.decodeIfPresent(TimeSpan.self, forKey: .natTimeout)
         join = try c.decodeIfPresent(TimeSpan.self, forKey: .join)
         absent = try c.decodeIfPresent(Bool.self, forKey: .absent) ?? false
+        arrivalGap = try c.decodeIfPresent(TimeSpan.self, forKey: .arrivalGap)
+        churn = try c.decodeIfPresent(ChurnSpec.self, forKey: .churn)
         app = try c.decodeIfPresent(AppSpec.self, forKey: .app) ?? AppSpec()
         guard !group.isEmpty, group.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw ScenarioValidation("expected a name of letters, digits, '-' or '_', found '\(group)'", key: CodingKeys.group)
@@ -174,6 +185,7 @@ public struct HostGroupSpec: Codable, Sendable, Hashable {
         if nat == .none, !forward.isEmpty { throw ScenarioValidation("port forwards need a NAT; this group has nat: none", key: CodingKeys.forward) }
         if nat == .none, natTimeout != nil { throw ScenarioValidation("a NAT timeout needs a NAT; this group has nat: none", key: CodingKeys.natTimeout) }
         if absent, join != nil { throw ScenarioValidation("give 'join' or 'absent', not both", key: CodingKeys.absent) }
+        if let g = arrivalGap, g.duration <= .zero { throw ScenarioValidation("must be longer than 0s", key: CodingKeys.arrivalGap) }
     }
 
     /// The names of the group's hosts.
@@ -183,7 +195,158 @@ public struct HostGroupSpec: Codable, Sendable, Hashable {
 /// Which application a group runs. At most one key.
 public struct AppSpec: Codable, Sendable, Hashable {
     public var ping: PingSpec?
+    public var tracker: TrackerSpec?
+    public var peer: PeerSpec?
+    public var fileServer: FileServerSpec?
+    public var fileClient: FileClientSpec?
+    enum CodingKeys: String, CodingKey { case ping, tracker, peer, fileServer = "file-server", fileClient = "file-client" }
     public init() {}
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        ping = try c.decodeIfPresent(PingSpec.self, forKey: .ping)
+        tracker = try c.decodeIfPresent(TrackerSpec.self, forKey: .tracker)
+        peer = try c.decodeIfPresent(PeerSpec.self, forKey: .peer)
+        fileServer = try c.decodeIfPresent(FileServerSpec.self, forKey: .fileServer)
+        fileClient = try c.decodeIfPresent(FileClientSpec.self, forKey: .fileClient)
+        let given = [ping != nil, tracker != nil, peer != nil, fileServer != nil, fileClient != nil].filter { $0 }.count
+        guard given <= 1 else { throw ScenarioValidation("a host runs one application; found \(given) (ping, tracker, peer, file-server, file-client)") }
+    }
+}
+
+/// A file shared in a swarm: by size and piece length, or from a real .torrent file.
+public struct SwarmSpec: Codable, Sendable, Hashable {
+    public var name: String
+    public var fileSize: ByteCount?
+    public var pieceLength: ByteCount = ByteCount(bytes: 262_144)
+    /// A .torrent file (relative to the scenario file); its pieces and sizes are used.
+    public var torrent: String?
+    /// The host (or group of one) running the tracker; none for a trackerless swarm.
+    public var tracker: String?
+    enum CodingKeys: String, CodingKey { case name, fileSize = "file-size", pieceLength = "piece-length", torrent, tracker }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        fileSize = try c.decodeIfPresent(ByteCount.self, forKey: .fileSize)
+        pieceLength = try c.decodeIfPresent(ByteCount.self, forKey: .pieceLength) ?? ByteCount(bytes: 262_144)
+        torrent = try c.decodeIfPresent(String.self, forKey: .torrent)
+        tracker = try c.decodeIfPresent(String.self, forKey: .tracker)
+        switch (fileSize, torrent) {
+        case (nil, nil): throw ScenarioValidation("give the file as 'file-size' (e.g. 100MB) or 'torrent' (a .torrent path)")
+        case (.some, .some): throw ScenarioValidation("give 'file-size' or 'torrent', not both", key: CodingKeys.torrent)
+        default: break
+        }
+        if let f = fileSize, !(1...(1 << 40)).contains(f.bytes) { throw ScenarioValidation("must be between 1 byte and 1TiB", key: CodingKeys.fileSize) }
+        let pl = pieceLength.bytes
+        guard pl >= 16_384, pl <= 16_777_216, pl & (pl - 1) == 0 else {
+            throw ScenarioValidation("must be a power of two from 16KiB to 16MiB, found \(pieceLength)", key: CodingKeys.pieceLength)
+        }
+    }
+}
+
+/// A BitTorrent tracker.
+public struct TrackerSpec: Codable, Sendable, Hashable {
+    public var port: UInt16 = 6969
+    /// Re-announce interval handed to peers.
+    public var interval: TimeSpan = TimeSpan(.seconds(300))
+    enum CodingKeys: String, CodingKey { case port, interval }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        port = try c.decodeIfPresent(UInt16.self, forKey: .port) ?? 6969
+        interval = try c.decodeIfPresent(TimeSpan.self, forKey: .interval) ?? TimeSpan(.seconds(300))
+        guard interval.duration >= .seconds(10) else { throw ScenarioValidation("must be at least 10s", key: CodingKeys.interval) }
+    }
+}
+
+/// A BitTorrent peer.
+public struct PeerSpec: Codable, Sendable, Hashable {
+    public var swarm: String
+    /// Start with the whole file.
+    public var seed = false
+    public var selection: String = "rarest-first"
+    /// `forever` (altruistic), `leave` (selfish), or a duration to stay after completing.
+    public var seeding: String = "forever"
+    public var freeRider = false
+    public var optimisticUnchoke = true
+    public var seedChoking: String = "upload-rate"
+    public var uploadSlots = 3
+    public var pipeline = 5
+    public var maxConnections = 50
+    public var endgame = true
+    public var port: UInt16 = 6881
+    enum CodingKeys: String, CodingKey {
+        case swarm, seed, selection, seeding, freeRider = "free-rider", optimisticUnchoke = "optimistic-unchoke"
+        case seedChoking = "seed-choking", uploadSlots = "upload-slots", pipeline, maxConnections = "max-connections", endgame, port
+    }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        swarm = try c.decode(String.self, forKey: .swarm)
+        seed = try c.decodeIfPresent(Bool.self, forKey: .seed) ?? false
+        selection = try c.decodeIfPresent(String.self, forKey: .selection) ?? "rarest-first"
+        seeding = try c.decodeIfPresent(String.self, forKey: .seeding) ?? "forever"
+        freeRider = try c.decodeIfPresent(Bool.self, forKey: .freeRider) ?? false
+        optimisticUnchoke = try c.decodeIfPresent(Bool.self, forKey: .optimisticUnchoke) ?? true
+        seedChoking = try c.decodeIfPresent(String.self, forKey: .seedChoking) ?? "upload-rate"
+        uploadSlots = try c.decodeIfPresent(Int.self, forKey: .uploadSlots) ?? 3
+        pipeline = try c.decodeIfPresent(Int.self, forKey: .pipeline) ?? 5
+        maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? 50
+        endgame = try c.decodeIfPresent(Bool.self, forKey: .endgame) ?? true
+        port = try c.decodeIfPresent(UInt16.self, forKey: .port) ?? 6881
+        guard PieceSelection(rawValue: selection) != nil else {
+            throw ScenarioValidation("expected one of: \(PieceSelection.allCases.map(\.rawValue).joined(separator: ", ")), found '\(selection)'", key: CodingKeys.selection)
+        }
+        guard SeedChoking(rawValue: seedChoking) != nil else {
+            throw ScenarioValidation("expected one of: upload-rate, round-robin, found '\(seedChoking)'", key: CodingKeys.seedChoking)
+        }
+        guard seedingPolicy != nil else {
+            throw ScenarioValidation("expected forever, leave, or a duration to stay (e.g. 600s), found '\(seeding)'", key: CodingKeys.seeding)
+        }
+        guard (1...50).contains(uploadSlots) else { throw ScenarioValidation("must be between 1 and 50", key: CodingKeys.uploadSlots) }
+        guard (1...256).contains(pipeline) else { throw ScenarioValidation("must be between 1 and 256", key: CodingKeys.pipeline) }
+        guard (1...10_000).contains(maxConnections) else { throw ScenarioValidation("must be between 1 and 10000", key: CodingKeys.maxConnections) }
+    }
+
+    /// The seeding policy `seeding` names.
+    public var seedingPolicy: SeedingPolicy? {
+        switch seeding {
+        case "forever": return .forever
+        case "leave": return .leave
+        default: return (try? TimeSpan(parsing: seeding)).map { .stay($0.duration) }
+        }
+    }
+}
+
+/// The client–server baseline's server: serves a swarm's file over its uplink.
+public struct FileServerSpec: Codable, Sendable, Hashable {
+    public var swarm: String
+    public var port: UInt16 = 80
+    enum CodingKeys: String, CodingKey { case swarm, port }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        swarm = try c.decode(String.self, forKey: .swarm)
+        port = try c.decodeIfPresent(UInt16.self, forKey: .port) ?? 80
+    }
+}
+
+/// The client–server baseline's client: downloads a swarm's file from a server.
+public struct FileClientSpec: Codable, Sendable, Hashable {
+    public var swarm: String
+    public var server: String
+}
+
+/// Churn: a group's population turning over.
+public struct ChurnSpec: Codable, Sendable, Hashable {
+    public var every: TimeSpan
+    public var leave: Int = 0
+    public var join: Int = 0
+    enum CodingKeys: String, CodingKey { case every, leave, join }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        every = try c.decode(TimeSpan.self, forKey: .every)
+        leave = try c.decodeIfPresent(Int.self, forKey: .leave) ?? 0
+        join = try c.decodeIfPresent(Int.self, forKey: .join) ?? 0
+        guard every.duration >= .seconds(1) else { throw ScenarioValidation("must be at least 1s", key: CodingKeys.every) }
+        guard leave >= 0, join >= 0 else { throw ScenarioValidation("counts must be 0 or more") }
+    }
 }
 
 /// The ping application: answer probes, and optionally probe targets.
@@ -220,13 +383,15 @@ public struct InjectionSpec: Codable, Sendable, Hashable {
         case setLoss(String, Double)
         case partition([String])
         case heal
+        case freeRide(String)
+        case leaveSwarm(String)
     }
     public var at: TimeSpan
     public var action: Action
 
     enum CodingKeys: String, CodingKey {
         case at, crash, restart, join, leave, linkDown = "link-down", linkUp = "link-up", setRate = "set-rate"
-        case setLoss = "set-loss", partition, heal
+        case setLoss = "set-loss", partition, heal, freeRide = "freeride", leaveSwarm = "leave-swarm"
     }
     struct RateChange: Codable, Hashable { var host: String; var up: BitRate?; var down: BitRate? }
     struct LossChange: Codable, Hashable { var host: String; var loss: Double }
@@ -253,8 +418,10 @@ public struct InjectionSpec: Codable, Sendable, Hashable {
         }
         if let v = try c.decodeIfPresent([String].self, forKey: .partition) { found.append(.partition(v)) }
         if let v = try c.decodeIfPresent(Bool.self, forKey: .heal), v { found.append(.heal) }
+        if let v = try c.decodeIfPresent(String.self, forKey: .freeRide) { found.append(.freeRide(v)) }
+        if let v = try c.decodeIfPresent(String.self, forKey: .leaveSwarm) { found.append(.leaveSwarm(v)) }
         guard found.count == 1 else {
-            throw ScenarioValidation("expected exactly one action besides 'at' (crash, restart, join, leave, link-down, link-up, set-rate, set-loss, partition, heal), found \(found.count)")
+            throw ScenarioValidation("expected exactly one action besides 'at' (crash, restart, join, leave, link-down, link-up, set-rate, set-loss, partition, heal, freeride, leave-swarm), found \(found.count)")
         }
         action = found[0]
     }
@@ -273,6 +440,8 @@ public struct InjectionSpec: Codable, Sendable, Hashable {
         case .setLoss(let h, let l): try c.encode(LossChange(host: h, loss: l), forKey: .setLoss)
         case .partition(let v): try c.encode(v, forKey: .partition)
         case .heal: try c.encode(true, forKey: .heal)
+        case .freeRide(let v): try c.encode(v, forKey: .freeRide)
+        case .leaveSwarm(let v): try c.encode(v, forKey: .leaveSwarm)
         }
     }
 
@@ -289,6 +458,8 @@ public struct InjectionSpec: Codable, Sendable, Hashable {
         case .setLoss: return "set-loss"
         case .partition: return "partition"
         case .heal: return "heal"
+        case .freeRide: return "freeride"
+        case .leaveSwarm: return "leave-swarm"
         }
     }
 }

@@ -1,0 +1,124 @@
+import Testing
+import SimKernel
+import BitTorrent
+@testable import Scenario
+
+/// A swarm scenario: `leechers` peers, one seed, a tracker; sizes in the textbook's terms.
+func swarmYAML(leechers: Int, seedUp: String = "10Mbps", peerUp: String = "1Mbps", peerDown: String = "10Mbps",
+               file: String = "4MiB", duration: String = "600s", peerExtra: String = "", extraGroups: String = "") -> String {
+    """
+    name: fidelity
+    duration: \(duration)
+    regions: [{name: net}]
+    latency: {inside: 10ms}
+    swarms: [{name: f, file-size: \(file), piece-length: 128KiB, tracker: tracker}]
+    hosts:
+      - {group: tracker, up: 100Mbps, down: 100Mbps, latency: 5ms, app: {tracker: {}}}
+      - {group: seed, up: \(seedUp), down: \(seedUp), latency: 5ms, app: {peer: {swarm: f, seed: true}}}
+      - {group: peer, count: \(leechers), up: \(peerUp), down: \(peerDown), latency: 5ms, app: {peer: {swarm: f\(peerExtra)}}}
+    \(extraGroups)
+    """
+}
+
+func runSwarm(_ yaml: String, seed: UInt64 = 1) throws -> ScenarioRun {
+    let run = ScenarioRun(try ScenarioLoader.parse(yaml, file: "fidelity.yaml"), seed: seed)
+    run.runToEnd()
+    return run
+}
+
+@Suite struct DistributionBoundTests {
+    /// Kurose & Ross: D_P2P ≥ max(F/u_s, F/d_min, N·F/(u_s + Σu_i)). No run may beat it; a well-provisioned
+    /// swarm should come within a modest factor of it.
+    @Test(arguments: [(5, "10Mbps", "1Mbps"), (15, "4Mbps", "2Mbps"), (25, "10Mbps", "512kbps")])
+    func neverBelowTheP2PLowerBound(n: Int, seedUp: String, peerUp: String) throws {
+        let run = try runSwarm(swarmYAML(leechers: n, seedUp: seedUp, peerUp: peerUp))
+        let s = try #require(run.report().swarms.first)
+        #expect(s.completed == n)
+        // The bound computed independently from the scenario's numbers.
+        let F = 4.0 * 8 * 1_048_576
+        let us = try BitRate(parsing: seedUp).bitsPerSecond, u = try BitRate(parsing: peerUp).bitsPerSecond
+        let bound = max(F / Double(us), F / 10_000_000, Double(n) * F / (Double(us) + Double(n) * Double(u)))
+        #expect(abs(s.lowerBoundP2pS - bound) < 0.01)
+        let d = try #require(s.distributionTimeS)
+        #expect(d >= bound)
+        #expect(d <= 1.8 * bound, "distribution \(d) s vs bound \(bound) s")
+    }
+
+    @Test func clientServerMatchesItsBound() throws {
+        let yaml = swarmYAML(leechers: 1, file: "2MiB", extraGroups: """
+          - {group: origin, up: 10Mbps, down: 10Mbps, latency: 5ms, app: {file-server: {swarm: f}}}
+          - {group: client, count: 20, up: 1Mbps, down: 10Mbps, latency: 5ms, app: {file-client: {swarm: f, server: origin}}}
+        """)
+        let cs = try #require(try runSwarm(yaml).report().clientServer)
+        let bound = 20.0 * 2 * 8 * 1_048_576 / 10_000_000
+        #expect(abs(cs.lowerBoundS - bound) < 0.01)
+        let d = try #require(cs.distributionTimeS)
+        #expect(d >= bound && d < 1.05 * bound)
+    }
+}
+
+@Suite struct MechanismTests {
+    /// Flash crowd with one seed: rarest-first keeps the rarest piece better replicated than random selection.
+    @Test func rarestFirstKeepsAvailabilityHigherThanRandom() throws {
+        func meanMinAvailability(_ selection: String) throws -> Double {
+            var total = 0.0
+            for seed in [UInt64(1), 2, 3] {
+                let run = try runSwarm(swarmYAML(leechers: 20, seedUp: "1Mbps", peerUp: "1Mbps", file: "4MiB", duration: "100s",
+                                                 peerExtra: ", selection: \(selection)"), seed: seed)
+                let rows = run.rows.prefix(10)
+                total += Double(rows.compactMap(\.minAvailability).reduce(0, +)) / Double(rows.count)
+            }
+            return total / 3
+        }
+        let rarest = try meanMinAvailability("rarest-first"), random = try meanMinAvailability("random")
+        #expect(rarest > random, "mean min availability: rarest-first \(rarest), random \(random)")
+    }
+
+    /// Under tit-for-tat, free-riders only get the optimistic unchokes and the seed's share.
+    @Test func freeRidersFinishMuchLater() throws {
+        let yaml = swarmYAML(leechers: 15, seedUp: "2Mbps", peerUp: "1Mbps", duration: "1500s", extraGroups: """
+          - {group: rider, count: 3, up: 1Mbps, down: 10Mbps, latency: 5ms, app: {peer: {swarm: f, free-rider: true}}}
+        """)
+        let s = try #require(try runSwarm(yaml).report().swarms.first)
+        let riders = try #require(s.freeRiders.meanCompletionS), contributors = try #require(s.contributors.meanCompletionS)
+        #expect(riders >= 1.5 * contributors, "free-riders \(riders) s vs contributors \(contributors) s")
+        #expect(s.peersDetail.filter { $0.role == "free-rider" }.allSatisfy { $0.uploaded == 0 })
+    }
+
+    /// Newcomers with nothing to offer get their first piece through optimistic unchokes; without them they wait.
+    @Test func optimisticUnchokingStartsNewcomersFaster() throws {
+        func firstPiece(optimistic: Bool) throws -> Double {
+            let yaml = swarmYAML(leechers: 20, seedUp: "1Mbps", peerUp: "1Mbps", file: "8MiB", duration: "200s",
+                                 peerExtra: ", optimistic-unchoke: \(optimistic)", extraGroups: """
+              - {group: late, count: 6, join: 60s, up: 1Mbps, down: 10Mbps, latency: 5ms, app: {peer: {swarm: f, optimistic-unchoke: \(optimistic)}}}
+            """)
+            let run = try runSwarm(yaml)
+            let late = run.groupRanges[3].compactMap { run.simulation.state.nodes[$0].app.peer }
+            let waits = late.map { p in ((p.stats.firstPieceAt ?? run.simulation.now) - (p.stats.joinedAt ?? .zero)).seconds }
+            return waits.reduce(0, +) / Double(waits.count)
+        }
+        let with = try firstPiece(optimistic: true), without = try firstPiece(optimistic: false)
+        #expect(with < without, "mean wait for a first piece: \(with) s with optimistic unchoking, \(without) s without")
+    }
+
+    @Test func rechokeRecordsExplainEveryUnchoke() throws {
+        let run = try runSwarm(swarmYAML(leechers: 8, duration: "40s"))
+        for p in run.simulation.state.nodes.compactMap(\.app.peer) where !p.config.startAsSeed {
+            let last = try #require(p.history.last)
+            #expect(last.unchoked.count <= 4)
+            let rates = last.unchoked.compactMap { e -> Double? in if case .rate(_, let r) = e.reason { r } else { nil } }
+            #expect(rates == rates.sorted(by: >))
+        }
+    }
+
+    @Test func natsCostConnectability() throws {
+        let yaml = swarmYAML(leechers: 6, duration: "60s", extraGroups: """
+          - {group: home, count: 6, nat: symmetric, up: 1Mbps, down: 10Mbps, latency: 5ms, app: {peer: {swarm: f}}}
+        """)
+        let s = try #require(try runSwarm(yaml).report().swarms.first)
+        #expect(s.unconnectable == 6)
+        #expect(s.connectable == 7)
+        // NATed peers never connect to each other: each failed attempt between them is counted.
+        #expect(s.peersDetail.filter { $0.nat == "symmetric" }.map(\.connectFailures).reduce(0, +) > 0)
+    }
+}
