@@ -343,6 +343,15 @@ public struct BTPeer: HostApplication, Sendable {
                 io.close(id)
                 return
             }
+            // One connection per peer: when both sides dialled each other, the one opened by the lower
+            // peer id is kept (both ends apply the same rule, so they agree).
+            if let other = neighbors.values.first(where: { $0.peer == peer && $0.id != id }) {
+                let keepOther = (other.initiator ? UInt32(io.host) : peer) < (n.initiator ? UInt32(io.host) : peer)
+                let drop = keepOther ? id : other.id
+                removeNeighbor(drop, &io)
+                io.close(drop)
+                if drop == id { return }
+            }
             n.handshaken = true
             n.peer = peer
             neighbors[id] = n
@@ -591,10 +600,10 @@ public struct BTPeer: HostApplication, Sendable {
 
     // MARK: Choking
 
-    /// Between rechokes, a newly interested neighbour is unchoked at once if an upload slot is free
-    /// (as the mainline choker does when a connection's interest changes); the next rechoke decides again.
+    /// Before this peer's first rechoke, a newly interested neighbour is unchoked at once if an upload slot
+    /// is free, so a swarm does not sit idle until the first 10 s boundary; from then on only rechokes decide.
     mutating func unchokeIfSlotFree(_ id: ConnectionID, _ io: inout HostIO<BTMessage>) {
-        guard !config.freeRider, phase != .departed, var n = neighbors[id], n.amChoking, n.handshaken else { return }
+        guard rechokes == 0, !config.freeRider, phase != .departed, var n = neighbors[id], n.amChoking, n.handshaken else { return }
         let open = neighbors.values.filter { !$0.amChoking }.count
         guard open < config.uploadSlots + (config.optimisticUnchoke ? 1 : 0) else { return }
         n.amChoking = false

@@ -60,6 +60,9 @@ public struct Host<App: HostApplication>: Sendable {
     public var counters = HostCounters()
     public internal(set) var uplinkFreeAt = SimTime.zero
     public internal(set) var downlinkFreeAt = SimTime.zero
+    /// When the small-packet lanes are free (see `smallPacketBytes`).
+    public internal(set) var uplinkSmallFreeAt = SimTime.zero
+    public internal(set) var downlinkSmallFreeAt = SimTime.zero
     /// Open connections by id (look-ups only: anything listed is sorted first).
     public internal(set) var connections: [ConnectionID: Connection] = [:]
     /// Ports with a listener, sorted.

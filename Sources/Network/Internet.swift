@@ -6,6 +6,12 @@ public enum Segment: UInt8, Sendable, Hashable { case syn, synAck, data, fin, rs
 /// Size in bytes of a connection control segment (SYN, SYN-ACK, FIN, RST): IP + TCP headers.
 public let controlSegmentSize = 40
 
+/// Packets of at most this many bytes (requests, acknowledgements, control messages) do not queue behind
+/// bulk data on an access link: they have a lane of their own, as per-flow fair queueing or the small-packet
+/// priority of home routers would give them. Without it a peer whose uplink is full of uploads could not
+/// get a block request out for seconds, which real TCP flows sharing a link do not suffer.
+public let smallPacketBytes = 128
+
 /// A packet crossing the emulated Internet. Addresses are public (after NAT translation).
 public struct Packet<Payload: Sendable>: Sendable {
     public enum Kind: Sendable, Hashable {
@@ -63,6 +69,7 @@ public enum NetControl<Command: Sendable>: Sendable {
 /// A packet of S bytes waits for the sender's uplink to be free, takes S·8/up to serialise, crosses the
 /// path latency (both access links plus the core latency between the regions), then waits for and
 /// crosses the receiver's downlink (S·8/down). Then the receiver's NAT, if any, decides whether it passes.
+/// Small packets (≤ `smallPacketBytes`) queue only behind other small packets.
 public struct Internet<App: HostApplication>: SimModel {
     public typealias Node = Host<App>
     public typealias Message = NetMessage<App>
@@ -135,9 +142,10 @@ public struct Internet<App: HostApplication>: SimModel {
         guard host.running, host.linkUp else { host.counters.droppedDown += 1; return }
         guard topology.partition[p.sourceHost] == topology.partition[host.id] else { host.counters.droppedPartition += 1; return }
         if case .datagram = p.kind, context.random.chance(host.link.loss) { host.counters.droppedLoss += 1; return }
-        let start = max(context.now, host.downlinkFreeAt)
+        let small = p.size <= smallPacketBytes
+        let start = max(context.now, small ? host.downlinkSmallFreeAt : host.downlinkFreeAt)
         let done = start + .transmission(bytes: p.size, bitsPerSecond: host.link.down)
-        host.downlinkFreeAt = done
+        if small { host.downlinkSmallFreeAt = done } else { host.downlinkFreeAt = done }
         context.scheduleSelf(.deliver(p), after: done - context.now)
     }
 
@@ -272,9 +280,10 @@ public struct Internet<App: HostApplication>: SimModel {
             }
             source = translated
         }
-        let start = max(context.now, host.uplinkFreeAt)
+        let small = size <= smallPacketBytes
+        let start = max(context.now, small ? host.uplinkSmallFreeAt : host.uplinkFreeAt)
         let sent = start + .transmission(bytes: size, bitsPerSecond: host.link.up)
-        host.uplinkFreeAt = sent
+        if small { host.uplinkSmallFreeAt = sent } else { host.uplinkFreeAt = sent }
         host.counters.packetsSent += 1
         host.counters.bytesSent += Int64(size)
         if case .datagram = kind, context.random.chance(host.link.loss) { host.counters.droppedLoss += 1; return }

@@ -79,7 +79,7 @@ func leechers(_ sim: Simulation<Internet<SwarmApp>>) -> [BTPeer] {
     @Test func everyoneCompletesAboveTheLowerBound() {
         let setup = SwarmSetup()
         let sim = setup.build()
-        sim.run(until: .seconds(600))
+        withLargeStack { sim.run(until: .seconds(600)) }
         let peers = leechers(sim)
         #expect(peers.count == setup.leechers)
         let allDone = peers.allSatisfy { $0.isComplete }
@@ -96,15 +96,15 @@ func leechers(_ sim: Simulation<Internet<SwarmApp>>) -> [BTPeer] {
     @Test func sameSeedSameRunAcrossThreads() {
         var setup = SwarmSetup()
         setup.leechers = 10
-        let a = setup.build(); a.run(until: .seconds(200))
+        let a = setup.build(); withLargeStack { a.run(until: .seconds(200)) }
         setup.threads = 2
-        let b = setup.build(); b.run(until: .seconds(200))
+        let b = setup.build(); withLargeStack { b.run(until: .seconds(200)) }
         #expect(a.state.fingerprint == b.state.fingerprint)
     }
 
     @Test func rechokesAreRecordedWithReasons() {
         let sim = SwarmSetup().build()
-        sim.run(until: .seconds(60))
+        withLargeStack { sim.run(until: .seconds(60)) }
         let p = leechers(sim)[0]
         #expect(p.history.count >= 5)
         let last = p.history.last!
