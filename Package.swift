@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "BitTorrentTests", dependencies: ["BitTorrent"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Network", "SimKernel"]),
         .testTarget(name: "DHTTests", dependencies: ["DHT", "Network", "SimKernel", "BitTorrent"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Scenario", "SimKernel"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Scenario", "SimKernel"], exclude: ["Snapshots"]),
         .testTarget(name: "inetlabTests", dependencies: ["Scenario"]),
     ]
 )

@@ -5,6 +5,7 @@ import Foundation
 /// A simulation step can nest deeply (engine → network → application → protocol), and in unoptimised
 /// (debug) builds those frames are large; the default stacks of pool threads (512 KiB for Dispatch and
 /// Swift concurrency workers on Linux) can overflow. Long runs from tests or UIs go through this.
+@discardableResult
 public func withLargeStack<T>(size: Int = 64 << 20, _ body: () throws -> T) rethrows -> T {
     try withoutActuallyEscaping(body) { escapable in
         let box = LargeStackBox(escapable)
