@@ -223,6 +223,19 @@ public struct BTPeer: HostApplication, Sendable {
     /// Pieces being downloaded (some blocks requested or received).
     public var piecesInProgress: [Int] { partialOrder.map(Int.init) }
 
+    /// Download and upload rates over roughly the last 20 s (since the rechoke before last), bytes per second.
+    public var recentRates: (down: Double, up: Double) {
+        let window = Double(config.rechokeInterval.nanoseconds) * 2 / 1e9
+        var down: Int64 = 0, up: Int64 = 0
+        for n in neighbors.values { down += n.downloaded - n.downMarks.1; up += n.uploaded - n.upMarks.1 }
+        return (Double(down) / window, Double(up) / window)
+    }
+
+    /// Neighbours currently considered snubbing us (no block for `snubTimeout`), by peer id.
+    public func snubbedPeers(at now: SimTime) -> Set<UInt32> {
+        Set(neighbors.values.filter { now - $0.lastBlockAt > config.snubTimeout && now - $0.connectedAt > config.snubTimeout }.map(\.peer))
+    }
+
     /// The reciprocity ledger, by peer id.
     public var ledger: [LedgerEntry] {
         neighbors.values.sorted { $0.id < $1.id }.map {
