@@ -25,6 +25,34 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "DHTLookups",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DHT", package: "inetlab"),
+                .product(name: "Network", package: "inetlab"),
+                .product(name: "SimKernel", package: "inetlab"),
+            ],
+            path: "Benchmarks/DHTLookups",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "DashboardRender",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Dashboard", package: "inetlab"),
+            ],
+            path: "Benchmarks/DashboardRender",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "scenario-bench",
+            dependencies: [.product(name: "Scenario", package: "inetlab"), .product(name: "SimKernel", package: "inetlab")],
+            path: "Sources/scenario-bench",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
             name: "engine-profile",
             dependencies: [.product(name: "SimKernel", package: "inetlab")],
             path: "Sources/engine-profile",

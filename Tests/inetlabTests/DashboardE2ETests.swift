@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+
+/// The dashboard end to end: the real binary in a tmux session, driven with `send-keys` and read with
+/// `capture-pane -p`. Skipped (visibly) when tmux is not installed.
+enum Tmux {
+    static let path: String? = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    /// Runs tmux and returns its status and output. `posix_spawn` + `waitpid`, output through a temporary
+    /// file: a command that starts the tmux server must not leave the test waiting on a pipe or on
+    /// `Process`'s exit monitoring, which the daemonised server inherits.
+    @discardableResult
+    static func run(_ args: [String]) -> (status: Int32, output: String) {
+        guard let path else { return (127, "") }
+        return spawn(path, args)
+    }
+
+    static func spawn(_ path: String, _ args: [String]) -> (status: Int32, output: String) {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("inetlab-e2e-\(UUID().uuidString).out").path
+        defer { unlink(out) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { return (127, "cannot run \(path)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
+    }
+}
+
+/// One tmux session running the dashboard; killed when the test ends.
+final class DashboardSession {
+    let name = "inetlab-e2e-\(getpid())-\(UUID().uuidString.prefix(8))"
+    static let exitMarker = "INETLAB-EXITED"
+
+    init(arguments: [String], width: Int = 80, height: Int = 24) throws {
+        guard let binary = CLI.binary else { throw CLIError.notBuilt }
+        let args = arguments.map { "'\($0)'" }.joined(separator: " ")
+        // A small shell wrapper: run the dashboard, then print a marker with its exit status. The wrapper
+        // ignores SIGINT itself (as an interactive shell does), so Ctrl-C reaches only the dashboard.
+        let script = "trap '' INT; LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color '\(binary.path)' \(args); echo \(Self.exitMarker)-$?; sleep 600"
+        let r = Tmux.run(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "-c", CLI.root.path, "sh", "-c", script])
+        guard r.status == 0 else { throw CLIError.notBuilt }
+    }
+
+    deinit { Tmux.run(["kill-session", "-t", name]) }
+
+    func keys(_ keys: String...) { Tmux.run(["send-keys", "-t", name] + keys) }
+    /// Types literal text (no key names).
+    func type(_ text: String) { Tmux.run(["send-keys", "-t", name, "-l", text]) }
+    func resize(_ width: Int, _ height: Int) { Tmux.run(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"]) }
+    var screen: String { Tmux.run(["capture-pane", "-p", "-t", name]).output }
+    var alternateScreen: Bool { Tmux.run(["display-message", "-p", "-t", name, "#{alternate_on}"]).output.hasPrefix("1") }
+    var panePID: Int32? { Int32(Tmux.run(["display-message", "-p", "-t", name, "#{pane_pid}"]).output.trimmingCharacters(in: .whitespacesAndNewlines)) }
+
+    /// Waits until the screen satisfies `condition` (up to `timeout` seconds); returns the last screen.
+    @discardableResult
+    func wait(timeout: Double = 15, _ what: Comment, sourceLocation: SourceLocation = #_sourceLocation,
+              until condition: (String) -> Bool) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = screen
+            if condition(last) { return last }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Issue.record("timed out waiting for \(what); the screen was:\n\(last)", sourceLocation: sourceLocation)
+        return last
+    }
+
+    @discardableResult
+    func wait(for text: String, timeout: Double = 15, sourceLocation: SourceLocation = #_sourceLocation) -> String {
+        wait(timeout: timeout, "'\(text)'", sourceLocation: sourceLocation) { $0.contains(text) }
+    }
+}
+
+@Suite(.serialized, .enabled(if: Tmux.path != nil, "tmux is not installed (apt-get install -y tmux)"))
+struct DashboardE2ETests {
+    @Test func stepCrashResizeAndQuit() throws {
+        let s = try DashboardSession(arguments: ["open", "labs/00-hello"])
+        var screen = s.wait(for: "round 1/12")
+        #expect(screen.contains("hello") && screen.contains("PAUSED"))
+        #expect(screen.contains("server") && screen.contains("home-fwd"))  // the network view
+        #expect(s.alternateScreen)
+
+        // Step two rounds, then one back.
+        s.keys("n")
+        s.wait(for: "round 2/12")
+        s.keys("n")
+        screen = s.wait(for: "round 3/12")
+        #expect(screen.contains("t 20s/2m00s"))
+        s.keys("b")
+        screen = s.wait(for: "round 2/12")
+        #expect(screen.contains("back to the end of round 1"))
+
+        // Crash the server from the command line, with tab completion.
+        s.keys(":")
+        s.type("crash se")
+        s.keys("Tab")
+        s.wait(for: ":crash server")
+        s.keys("Enter")
+        screen = s.wait(for: "CRASHED")
+        #expect(screen.contains("crash server at 10s"))
+        s.keys("5")
+        s.wait(for: "inject.crash")
+
+        // Stepping back past the injection undoes it.
+        s.keys("b", "4")
+        screen = s.wait(timeout: 10, "the server running again") { $0.contains("back to") && !$0.contains("CRASHED") }
+        #expect(screen.contains("round 2/12"))
+
+        // Resize: bigger (the status line grows), too small (a clear message), back.
+        s.resize(120, 40)
+        screen = s.wait(for: "seed 7")
+        #expect(screen.contains("8 hosts, 2 regions"))
+        s.resize(60, 20)
+        s.wait(for: "Terminal too small")
+        s.resize(80, 24)
+        s.wait(for: "round 2/12")
+
+        // Quit: the shell gets the terminal back.
+        s.keys("q")
+        screen = s.wait(for: "\(DashboardSession.exitMarker)-0")
+        #expect(!screen.contains("PAUSED"))
+        #expect(!s.alternateScreen)
+    }
+
+    @Test func controlCAndSigtermRestoreTheTerminal() throws {
+        let a = try DashboardSession(arguments: [])
+        a.wait(for: "pings-across-nats")
+        a.keys("C-c")
+        a.wait(for: "\(DashboardSession.exitMarker)-0")
+        #expect(!a.alternateScreen)
+
+        let b = try DashboardSession(arguments: ["open", "labs/00-hello/hello.yaml"])
+        b.wait(for: "round 1/12")
+        let shell = try #require(b.panePID)
+        let child = Tmux.spawn("/usr/bin/pgrep", ["-P", "\(shell)"]).output.split(separator: "\n").compactMap { Int32($0) }.first
+        let pid = try #require(child)
+        #expect(kill(pid, SIGTERM) == 0)
+        let screen = b.wait(for: "\(DashboardSession.exitMarker)-0")
+        #expect(!screen.contains("PAUSED"))
+        #expect(!b.alternateScreen)
+    }
+
+    @Test func runningAndPausingUseTheSimulationThread() throws {
+        let s = try DashboardSession(arguments: ["open", "labs/00-hello", "--ascii"])
+        s.wait(for: "round 1/12")
+        s.keys(":")
+        s.type("speed max")
+        s.keys("Enter", "Space")
+        let screen = s.wait(timeout: 30, "the run to finish") { $0.contains("FINISHED") }
+        #expect(screen.contains("round 12/12") && screen.contains("fingerprint"))
+        let ascii = screen.unicodeScalars.allSatisfy(\.isASCII)
+        #expect(ascii)
+        s.keys("q")
+        s.wait(for: "\(DashboardSession.exitMarker)-0")
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self/stat"), "needs /proc to read CPU time"))
+    func pausedItUsesNoCPU() throws {
+        let s = try DashboardSession(arguments: ["open", "labs/00-hello"])
+        s.wait(for: "round 1/12")
+        let shell = try #require(s.panePID)
+        let pid = try #require(Tmux.spawn("/usr/bin/pgrep", ["-P", "\(shell)"]).output.split(separator: "\n").compactMap { Int32($0) }.first)
+        /// utime + stime of the process, in clock ticks (/proc/PID/stat fields 14 and 15).
+        func cpuTicks() throws -> Int {
+            let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+            let fields = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
+            return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        let before = try cpuTicks()
+        Thread.sleep(forTimeInterval: 2)
+        let used = try cpuTicks() - before
+        #expect(used <= 2, "paused, the dashboard used \(used) clock ticks of CPU in 2 s")
+        s.keys("q")
+        s.wait(for: "\(DashboardSession.exitMarker)-0")
+    }
+
+    @Test func withoutATerminalItSaysSoAndSuggestsRun() throws {
+        let r = try CLI.run([])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("needs a terminal") && r.stderr.contains("inetlab run"))
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        let open = try CLI.run(["open", "labs/00-hello"])
+        #expect(open.status == 1 && open.stderr.contains("inetlab run labs/00-hello/hello.yaml"))
+    }
+}
