@@ -13,7 +13,7 @@ extension SwarmSnapshot {
         var peers: [PeerSnapshot] = []
         var availability = [Int](repeating: 0, count: info.pieceCount)
         for (id, host) in state.nodes.enumerated() {
-            guard let p = host.app.peer, p.config.torrent.infoHash == info.infoHash, p.stats.joinedAt != nil else { continue }
+            guard let p = host.app.peer, p.config.torrent.infoHash == info.infoHash, host.running || p.stats.joinedAt != nil else { continue }
             let present = host.running && p.phase != .departed
             var have = PieceBits(count: info.pieceCount)
             for i in 0..<info.pieceCount where p.have[i] {

@@ -137,7 +137,7 @@ struct DashboardE2ETests {
 
     @Test func controlCAndSigtermRestoreTheTerminal() throws {
         let a = try DashboardSession(arguments: [])
-        a.wait(for: "pings-across-nats")
+        a.wait(for: "swarm behind NATs")
         a.keys("C-c")
         a.wait(for: "\(DashboardSession.exitMarker)-0")
         #expect(!a.alternateScreen)
