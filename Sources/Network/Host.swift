@@ -43,6 +43,11 @@ public struct Connection: Sendable, Hashable {
     public var remoteHost: Int
     public var state: State
     public var initiator: Bool
+
+    @inlinable public init(id: ConnectionID, localPort: UInt16, remote: Endpoint, remoteHost: Int, state: State, initiator: Bool) {
+        self.id = id; self.localPort = localPort; self.remote = remote; self.remoteHost = remoteHost
+        self.state = state; self.initiator = initiator
+    }
 }
 
 /// An emulated host: its address, access link, optional NAT box in front of it, connections, and application.
@@ -58,15 +63,19 @@ public struct Host<App: HostApplication>: Sendable {
     public var running = false
     public var app: App
     public var counters = HostCounters()
-    public internal(set) var uplinkFreeAt = SimTime.zero
-    public internal(set) var downlinkFreeAt = SimTime.zero
-    /// When the small-packet lanes are free (see `smallPacketBytes`).
-    public internal(set) var uplinkSmallFreeAt = SimTime.zero
-    public internal(set) var downlinkSmallFreeAt = SimTime.zero
+    /// When the uplink and downlink (and their small-packet lanes, see `smallPacketBytes`) are free.
+    public var uplinkFreeAt: SimTime { _uplinkFreeAt }
+    public var downlinkFreeAt: SimTime { _downlinkFreeAt }
+    @usableFromInline var _uplinkFreeAt = SimTime.zero
+    @usableFromInline var _downlinkFreeAt = SimTime.zero
+    @usableFromInline var uplinkSmallFreeAt = SimTime.zero
+    @usableFromInline var downlinkSmallFreeAt = SimTime.zero
     /// Open connections by id (look-ups only: anything listed is sorted first).
-    public internal(set) var connections: [ConnectionID: Connection] = [:]
+    public var connections: [ConnectionID: Connection] { _connections }
+    @usableFromInline var _connections: [ConnectionID: Connection] = [:]
     /// Ports with a listener, sorted.
-    public internal(set) var listening: [UInt16] = []
+    public var listening: [UInt16] { _listening }
+    @usableFromInline var _listening: [UInt16] = []
     @usableFromInline var nextConnection: UInt32 = 0
     @usableFromInline var nextPort: UInt16 = 32768
     /// Increases on every crash, so timers set before a crash are ignored after it.
@@ -77,5 +86,5 @@ public struct Host<App: HostApplication>: Sendable {
     }
 
     /// The connections sorted by id (for display and reports).
-    public var sortedConnections: [Connection] { connections.values.sorted { $0.id < $1.id } }
+    public var sortedConnections: [Connection] { _connections.values.sorted { $0.id < $1.id } }
 }

@@ -24,6 +24,11 @@ public struct Packet<Payload: Sendable>: Sendable {
     public var size: Int
     public var kind: Kind
     public var payload: Payload?
+
+    @inlinable public init(source: Endpoint, destination: Endpoint, sourceHost: Int, size: Int, kind: Kind, payload: Payload?) {
+        self.source = source; self.destination = destination; self.sourceHost = sourceHost; self.size = size
+        self.kind = kind; self.payload = payload
+    }
 }
 
 /// What the network schedules for a host.
@@ -89,7 +94,7 @@ public struct Internet<App: HostApplication>: SimModel {
         self.logNATDrops = logNATDrops
     }
 
-    public func digest(_ message: Message) -> UInt64 {
+    @inlinable public func digest(_ message: Message) -> UInt64 {
         switch message {
         case .start(let i): return 0x5747 ^ UInt64(i)
         case .arrive(let p): return packetDigest(p) ^ 0xA
@@ -100,7 +105,7 @@ public struct Internet<App: HostApplication>: SimModel {
         }
     }
 
-    @inline(__always) func packetDigest(_ p: Packet<App.Payload>) -> UInt64 {
+    @inlinable @inline(__always) func packetDigest(_ p: Packet<App.Payload>) -> UInt64 {
         var h = UInt64(p.source.address.raw) << 32 | UInt64(p.destination.address.raw)
         h = SplitMix64.mix(h ^ UInt64(p.source.port) << 16 ^ UInt64(p.destination.port) ^ UInt64(p.size) << 32)
         if case .segment(let c, let s) = p.kind { h = SplitMix64.mix(h ^ c.raw ^ UInt64(s.rawValue) << 60) }
@@ -110,7 +115,7 @@ public struct Internet<App: HostApplication>: SimModel {
 
     // MARK: Handling events
 
-    public func handle(_ message: Message, node host: inout Host<App>, context: inout NodeContext<Message>) {
+    @inlinable public func handle(_ message: Message, node host: inout Host<App>, context: inout NodeContext<Message>) {
         switch message {
         case .start(let incarnation):
             guard host.running, incarnation == host.incarnation else { return }
@@ -120,8 +125,8 @@ public struct Internet<App: HostApplication>: SimModel {
             runApp(.timer(token), host: &host, context: &context)
         case .connectTimeout(let id, let incarnation):
             guard host.running, incarnation == host.incarnation,
-                  let c = host.connections[id], c.state == .connecting else { return }
-            host.connections[id] = nil
+                  let c = host._connections[id], c.state == .connecting else { return }
+            host._connections[id] = nil
             host.counters.connectionsFailed += 1
             context.log("conn.fail", [LogField("conn", id.description), LogField("to", c.remote.description), LogField("reason", "timeout")])
             runApp(.connectFailed(id, remote: c.remote, .timeout), host: &host, context: &context)
@@ -138,18 +143,18 @@ public struct Internet<App: HostApplication>: SimModel {
         }
     }
 
-    func arrive(_ p: Packet<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
+    @inlinable func arrive(_ p: Packet<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
         guard host.running, host.linkUp else { host.counters.droppedDown += 1; return }
         guard topology.partition[p.sourceHost] == topology.partition[host.id] else { host.counters.droppedPartition += 1; return }
         if case .datagram = p.kind, context.random.chance(host.link.loss) { host.counters.droppedLoss += 1; return }
         let small = p.size <= smallPacketBytes
-        let start = max(context.now, small ? host.downlinkSmallFreeAt : host.downlinkFreeAt)
+        let start = max(context.now, small ? host.downlinkSmallFreeAt : host._downlinkFreeAt)
         let done = start + .transmission(bytes: p.size, bitsPerSecond: host.link.down)
-        if small { host.downlinkSmallFreeAt = done } else { host.downlinkFreeAt = done }
+        if small { host.downlinkSmallFreeAt = done } else { host._downlinkFreeAt = done }
         context.scheduleSelf(.deliver(p), after: done - context.now)
     }
 
-    func deliver(_ p: Packet<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
+    @inlinable func deliver(_ p: Packet<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
         guard host.running else { host.counters.droppedDown += 1; return }
         var localPort = p.destination.port
         if host.nat != nil {
@@ -174,41 +179,41 @@ public struct Internet<App: HostApplication>: SimModel {
         }
     }
 
-    func kindName(_ k: Packet<App.Payload>.Kind) -> String {
+    @inlinable func kindName(_ k: Packet<App.Payload>.Kind) -> String {
         switch k {
         case .datagram: return "datagram"
         case .segment(_, let s): return "\(s)"
         }
     }
 
-    func receiveSegment(_ segment: Segment, id: ConnectionID, packet p: Packet<App.Payload>, localPort: UInt16,
+    @inlinable func receiveSegment(_ segment: Segment, id: ConnectionID, packet p: Packet<App.Payload>, localPort: UInt16,
                         host: inout Host<App>, context: inout NodeContext<Message>) {
         switch segment {
         case .syn:
-            guard host.connections[id] == nil else { return }
-            guard host.listening.contains(localPort) else {
+            guard host._connections[id] == nil else { return }
+            guard host._listening.contains(localPort) else {
                 transmit(.segment(id, .rst), payload: nil, size: controlSegmentSize, from: localPort, to: p.source, host: &host, context: &context)
                 return
             }
-            host.connections[id] = Connection(id: id, localPort: localPort, remote: p.source, remoteHost: p.sourceHost,
+            host._connections[id] = Connection(id: id, localPort: localPort, remote: p.source, remoteHost: p.sourceHost,
                                               state: .established, initiator: false)
             host.counters.connectionsAccepted += 1
             transmit(.segment(id, .synAck), payload: nil, size: controlSegmentSize, from: localPort, to: p.source, host: &host, context: &context)
             runApp(.accepted(id, remote: p.source, port: localPort), host: &host, context: &context)
         case .synAck:
-            guard var c = host.connections[id], c.state == .connecting else { return }
+            guard var c = host._connections[id], c.state == .connecting else { return }
             c.state = .established
             c.remote = p.source
-            host.connections[id] = c
+            host._connections[id] = c
             runApp(.connected(id, remote: p.source), host: &host, context: &context)
         case .data:
-            guard host.connections[id]?.state == .established, let payload = p.payload else { return }
+            guard host._connections[id]?.state == .established, let payload = p.payload else { return }
             runApp(.received(id, payload: payload, size: p.size), host: &host, context: &context)
         case .fin:
-            guard host.connections.removeValue(forKey: id) != nil else { return }
+            guard host._connections.removeValue(forKey: id) != nil else { return }
             runApp(.closed(id, .closedByRemote), host: &host, context: &context)
         case .rst:
-            guard let c = host.connections.removeValue(forKey: id) else { return }
+            guard let c = host._connections.removeValue(forKey: id) else { return }
             if c.state == .connecting {
                 host.counters.connectionsFailed += 1
                 context.log("conn.fail", [LogField("conn", id.description), LogField("to", c.remote.description), LogField("reason", "refused")])
@@ -221,14 +226,14 @@ public struct Internet<App: HostApplication>: SimModel {
 
     // MARK: Running the application and carrying out its actions
 
-    func runApp(_ event: AppEvent<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
+    @inlinable func runApp(_ event: AppEvent<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
         var io = HostIO<App.Payload>(now: context.now, host: host.id, random: context.random,
                                      nextConnection: host.nextConnection, nextPort: host.nextPort)
         host.app.handle(event, io: &io)
         finish(&io, host: &host, context: &context)
     }
 
-    func finish(_ io: inout HostIO<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
+    @inlinable func finish(_ io: inout HostIO<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
         context.random = io.random
         host.nextConnection = io.nextConnection
         host.nextPort = io.nextPort
@@ -236,34 +241,34 @@ public struct Internet<App: HostApplication>: SimModel {
         for action in io.actions { perform(action, host: &host, context: &context) }
     }
 
-    func perform(_ action: HostAction<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
+    @inlinable func perform(_ action: HostAction<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
         switch action {
         case .datagram(let port, let to, let payload, let size):
             transmit(.datagram, payload: payload, size: size, from: port, to: to, host: &host, context: &context)
         case .connect(let id, let port, let to):
-            host.connections[id] = Connection(id: id, localPort: port, remote: to, remoteHost: topology.host(at: to.address) ?? -1,
+            host._connections[id] = Connection(id: id, localPort: port, remote: to, remoteHost: topology.host(at: to.address) ?? -1,
                                               state: .connecting, initiator: true)
             host.counters.connectionsOpened += 1
             transmit(.segment(id, .syn), payload: nil, size: controlSegmentSize, from: port, to: to, host: &host, context: &context)
             context.scheduleSelf(.connectTimeout(id, incarnation: host.incarnation), after: connectTimeout)
         case .send(let id, let payload, let size):
-            guard let c = host.connections[id], c.state == .established else { return }
+            guard let c = host._connections[id], c.state == .established else { return }
             transmit(.segment(id, .data), payload: payload, size: size, from: c.localPort, to: c.remote, host: &host, context: &context)
         case .close(let id):
-            guard let c = host.connections.removeValue(forKey: id) else { return }
+            guard let c = host._connections.removeValue(forKey: id) else { return }
             transmit(.segment(id, .fin), payload: nil, size: controlSegmentSize, from: c.localPort, to: c.remote, host: &host, context: &context)
         case .listen(let port):
-            let i = host.listening.firstIndex { $0 >= port } ?? host.listening.count
-            if i == host.listening.count || host.listening[i] != port { host.listening.insert(port, at: i) }
+            let i = host._listening.firstIndex { $0 >= port } ?? host._listening.count
+            if i == host._listening.count || host._listening[i] != port { host._listening.insert(port, at: i) }
         case .unlisten(let port):
-            host.listening.removeAll { $0 == port }
+            host._listening.removeAll { $0 == port }
         case .timer(let token, let delay):
             context.scheduleSelf(.timer(token, incarnation: host.incarnation), after: delay)
         }
     }
 
     /// Sends one packet: NAT translation, uplink serialisation (FIFO), loss, then the core to the receiver.
-    func transmit(_ kind: Packet<App.Payload>.Kind, payload: App.Payload?, size: Int, from port: UInt16, to destination: Endpoint,
+    @inlinable func transmit(_ kind: Packet<App.Payload>.Kind, payload: App.Payload?, size: Int, from port: UInt16, to destination: Endpoint,
                   host: inout Host<App>, context: inout NodeContext<Message>) {
         guard host.running, host.linkUp else { host.counters.droppedDown += 1; return }
         var source = Endpoint(host.address, port)
@@ -281,9 +286,9 @@ public struct Internet<App: HostApplication>: SimModel {
             source = translated
         }
         let small = size <= smallPacketBytes
-        let start = max(context.now, small ? host.uplinkSmallFreeAt : host.uplinkFreeAt)
+        let start = max(context.now, small ? host.uplinkSmallFreeAt : host._uplinkFreeAt)
         let sent = start + .transmission(bytes: size, bitsPerSecond: host.link.up)
-        if small { host.uplinkSmallFreeAt = sent } else { host.uplinkFreeAt = sent }
+        if small { host.uplinkSmallFreeAt = sent } else { host._uplinkFreeAt = sent }
         host.counters.packetsSent += 1
         host.counters.bytesSent += Int64(size)
         if case .datagram = kind, context.random.chance(host.link.loss) { host.counters.droppedLoss += 1; return }
@@ -359,8 +364,8 @@ public struct Internet<App: HostApplication>: SimModel {
                                              sourceHost: n, size: controlSegmentSize, kind: .segment(c.id, segment), payload: nil)
             world.schedule(.arrive(packet), to: c.remoteHost, at: world.now + topology.pathLatency(n, c.remoteHost))
         }
-        world.nodes[n].connections = [:]
-        world.nodes[n].listening = []
+        world.nodes[n]._connections = [:]
+        world.nodes[n]._listening = []
         world.nodes[n].running = false
         world.nodes[n].incarnation &+= 1
         world.nodes[n].app.crash()
