@@ -95,6 +95,9 @@ public struct PeerStats: Sendable, Hashable {
     public var blocksDuplicated = 0
     public var announces = 0
     public var announceReplies = 0
+    /// New peer addresses learnt from the tracker and from the DHT (each address counted once).
+    public var peersFromTracker = 0
+    public var peersFromDHT = 0
 }
 
 /// A BitTorrent peer (BEP 3 peer wire semantics, the mainline client's choker).
@@ -307,10 +310,34 @@ public struct BTPeer: HostApplication, Sendable {
 
     mutating func announceReply(interval: SimDuration, peers: [Endpoint], _ io: inout HostIO<BTMessage>) {
         stats.announceReplies += 1
-        for p in peers where !tried.contains(p) && !candidates.contains(p) { candidates.append(p) }
         io.setTimer(Self.announceTimer, after: max(interval, .seconds(30)))
+        addPeers(peers, from: .tracker, io: &io)
+    }
+
+    /// Where a peer address came from.
+    public enum PeerSource: Sendable, Hashable { case tracker, dht }
+
+    /// Adds peer addresses learnt from the tracker or the DHT (own address and known ones skipped) and
+    /// connects to them up to the connection cap.
+    public mutating func addPeers(_ peers: [Endpoint], from source: PeerSource, io: inout HostIO<BTMessage>) {
+        guard phase == .leeching || phase == .seeding else { return }
+        for p in peers where !tried.contains(p) && !candidates.contains(p) {
+            candidates.append(p)
+            switch source {
+            case .tracker: stats.peersFromTracker += 1
+            case .dht: stats.peersFromDHT += 1
+            }
+        }
         connectMore(&io)
     }
+
+    /// True while the peer is in the swarm and has room for more connections than it knows addresses for.
+    public var wantsPeers: Bool {
+        (phase == .leeching || phase == .seeding) && candidates.isEmpty && neighbors.count + pending < config.maxConnections
+    }
+
+    /// True while the peer takes part in the swarm (started, not departed).
+    public var isActive: Bool { phase == .leeching || phase == .seeding }
 
     /// Opens connections to known peers until the connection cap (in random order).
     mutating func connectMore(_ io: inout HostIO<BTMessage>) {
@@ -351,7 +378,9 @@ public struct BTPeer: HostApplication, Sendable {
         guard var n = neighbors[id] else { return }
         switch message {
         case .handshake(let hash, let peer):
-            guard hash == config.torrent.infoHash else {
+            // A different torrent, or ourselves (our own address came back from the tracker or the DHT).
+            guard hash == config.torrent.infoHash, peer != UInt32(io.host) else {
+                if let n = neighbors[id], !n.peerChoking { unchokedByChanged(-1, io.now) }
                 neighbors[id] = nil
                 io.close(id)
                 return
