@@ -119,11 +119,30 @@ public enum ScenarioLoader {
             if let ping = g.app.ping {
                 for (j, t) in ping.targets.enumerated() { try check(t, at: "hosts[\(i)].app.ping.targets[\(j)]") }
             }
-            if let p = g.app.peer { try checkSwarm(p.swarm, at: "hosts[\(i)].app.peer.swarm") }
+            if let p = g.app.peer {
+                try checkSwarm(p.swarm, at: "hosts[\(i)].app.peer.swarm")
+                if p.magnet, s.swarms.first(where: { $0.name == p.swarm })?.dht != true {
+                    throw map.error(at: "hosts[\(i)].app.peer.magnet", "a magnet join finds peers through the DHT only; give swarm '\(p.swarm)' 'dht: true'")
+                }
+            }
             if let f = g.app.fileServer { try checkSwarm(f.swarm, at: "hosts[\(i)].app.file-server.swarm") }
             if let f = g.app.fileClient {
                 try checkSwarm(f.swarm, at: "hosts[\(i)].app.file-client.swarm")
                 try check(f.server, at: "hosts[\(i)].app.file-client.server")
+            }
+        }
+        for (j, b) in s.dht.bootstrap.enumerated() {
+            try check(b, at: "dht.bootstrap[\(j)]")
+            let runsDHT = s.hosts.contains { g in
+                (g.group == b || g.hostNames.contains(b))
+                    && (g.app.dhtNode != nil || (g.app.peer.map { p in s.swarms.contains { $0.name == p.swarm && $0.dht } } ?? false))
+            }
+            if !runsDHT { throw map.error(at: "dht.bootstrap[\(j)]", "'\(b)' runs no DHT node (give it 'app: {dht-node: {}}' or make it a peer of a 'dht: true' swarm)") }
+        }
+        if s.swarms.contains(where: \.dht), s.dht.bootstrap.isEmpty, !s.hosts.contains(where: { $0.app.dhtNode != nil }) {
+            let publicPeer = s.hosts.contains { g in g.nat == .none && (g.app.peer.map { p in s.swarms.contains { $0.name == p.swarm && $0.dht } } ?? false) }
+            if !publicPeer {
+                throw map.error(at: "swarms", "a DHT needs a node to bootstrap through that is not behind a NAT: add a host with 'app: {dht-node: {}}', or list hosts under 'dht: {bootstrap: [...]}'")
             }
         }
         let end = s.endTime

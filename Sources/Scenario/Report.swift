@@ -1,3 +1,4 @@
+public import DHT
 import Foundation
 import Network
 import SimKernel
@@ -27,6 +28,8 @@ public struct RunReport: Sendable, Codable, Hashable {
     public var swarms: [SwarmReport]
     /// The client–server baseline, when the scenario has file clients.
     public var clientServer: ClientServerReport?
+    /// The DHT over the whole run, when hosts run DHT nodes.
+    public var dht: DHTMetrics?
     public var groups: [GroupReport]
     public var injections: [InjectionRecord]
     public var log: LogSummary
@@ -167,7 +170,9 @@ extension ScenarioRun {
                           droppedNat: c.droppedNAT, droppedLoss: c.droppedLoss, droppedDown: c.droppedDown,
                           droppedPartition: c.droppedPartition, droppedUnroutable: c.droppedUnroutable,
                           connectionsOpened: c.connectionsOpened, connectionsAccepted: c.connectionsAccepted, connectionsFailed: c.connectionsFailed),
-            nat: nat, ping: ping, swarms: swarmReports(), clientServer: clientServerReport(), groups: groups, injections: injections,
+            nat: nat, ping: ping, swarms: swarmReports(), clientServer: clientServerReport(),
+            dht: state.nodes.contains(where: { $0.app.dht != nil }) ? DHTMetrics.aggregate(state.nodes.lazy.compactMap(\.app.dht)) : nil,
+            groups: groups, injections: injections,
             log: .init(recorded: state.log.totalRecorded, retained: state.log.entries.count, byKind: byKind))
     }
 }
@@ -212,10 +217,17 @@ extension RunReport {
             out.append("swarm        \(s.name): \(humanBytes(s.fileBytes)) in \(s.pieces) pieces; \(s.completed)/\(s.leechers) leechers complete, \(dist)")
             out.append("             lower bounds: P2P \(formatDecimal(s.lowerBoundP2pS, places: 1)) s, client-server \(formatDecimal(s.lowerBoundClientServerS, places: 1)) s; uplink use \(formatDecimal(s.uplinkUtilisation * 100, places: 1))%")
             out.append("             \(s.connectable) connectable, \(s.unconnectable) behind NATs without a forward")
+            if s.discovery != "tracker" || s.stranded > 0 {
+                out.append("             peers found via \(s.discovery): \(s.peersFromTracker) from the tracker, \(s.peersFromDht) from the DHT; \(s.stranded) leecher\(s.stranded == 1 ? "" : "s") stranded")
+            }
             if s.freeRiders.count > 0 {
                 func mean(_ g: SwarmReport.GroupStats) -> String { g.meanCompletionS.map { "\(formatDecimal($0, places: 1)) s" } ?? "-" }
                 out.append("             free-riders \(s.freeRiders.completed)/\(s.freeRiders.count) done, mean \(mean(s.freeRiders)); contributors mean \(mean(s.contributors))")
             }
+        }
+        if let d = dht {
+            out.append("dht          \(d.running)/\(d.nodes) nodes running; \(d.lookups) lookups, \(formatDecimal(d.successRate * 100, places: 1))% succeeded; hops mean \(formatDecimal(d.hops.mean, places: 2)) p95 \(formatDecimal(d.hops.p95, places: 0)); latency median \(formatDecimal(d.latencyMs.median, places: 0)) ms")
+            out.append("             \(formatDecimal(d.messages.mean, places: 1)) queries per lookup, \(formatDecimal(d.peersPerGetPeers.mean, places: 1)) peers per get_peers; routing tables \(formatDecimal(d.routingFill * 100, places: 0))% full; \(formatDecimal(d.keysPerNode.mean, places: 2)) keys per node (max \(formatDecimal(d.keysPerNode.max, places: 0)))")
         }
         if let cs = clientServer {
             let dist = cs.distributionTimeS.map { "distribution time \(formatDecimal($0, places: 1)) s" } ?? "not everyone finished"
@@ -236,9 +248,11 @@ extension RunReport {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// The header of the per-round text table (`swarm`: add the swarm columns: leechers done, copies of the rarest piece).
-    public static func roundTableHeader(swarm: Bool) -> String {
-        "round   time   events  running  pkts-sent  bytes-sent  nat-drop  lost  down  conn-fail  ping  rtt-ms" + (swarm ? "  done rarest" : "") + "  injections"
+    /// The header of the per-round text table (`swarm`: add the swarm columns: leechers done, copies of the
+    /// rarest piece; `dht`: DHT lookups finished in the round and their mean hops).
+    public static func roundTableHeader(swarm: Bool, dht: Bool = false) -> String {
+        "round   time   events  running  pkts-sent  bytes-sent  nat-drop  lost  down  conn-fail  ping  rtt-ms" + (swarm ? "  done rarest" : "")
+            + (dht ? " lookups hops" : "") + "  injections"
     }
 
     /// One line of the per-round text table.
@@ -249,6 +263,7 @@ extension RunReport {
             + col("\(r.packetsSent)", 11) + col(humanBytes(r.bytesSent), 12) + col("\(r.droppedNat)", 10) + col("\(r.droppedLoss)", 6)
             + col("\(r.droppedDown)", 6) + col("\(r.connectionsFailed)", 11) + col("\(r.pingReplies)/\(r.pingProbes)", 6) + col(rtt, 8)
             + (r.swarmCompleted.map { col("\($0)", 6) + col("\(r.minAvailability ?? 0)", 6) } ?? "")
+            + (r.dht.map { col("\($0.lookups)", 8) + col($0.hopsMean.map { formatDecimal($0, places: 1) } ?? "-", 5) } ?? "")
             + (r.injections.isEmpty ? "" : "  " + r.injections.joined(separator: ", "))
     }
 }

@@ -1,4 +1,5 @@
 public import BitTorrent
+public import DHT
 public import Network
 public import SimKernel
 
@@ -11,10 +12,15 @@ public enum ScenarioApp: HostApplication, Sendable {
     case peer(BTPeer)
     case fileServer(FileServer)
     case fileClient(FileClient)
+    /// A BitTorrent peer with its own DHT node.
+    case dhtPeer(DHTPeer)
+    /// A standalone DHT node (a bootstrap router such as router.bittorrent.com).
+    case dhtNode(DHTNode)
 
     public enum Payload: Sendable, Hashable {
         case ping(PingApp.Payload)
         case bt(BTMessage)
+        case dht(KRPCMessage)
     }
 
     /// Live commands for the applications.
@@ -54,6 +60,15 @@ public enum ScenarioApp: HostApplication, Sendable {
             guard let inner = event.mapPayload(bt) else { return }
             io.embed(Payload.bt) { app.handle(inner, io: &$0) }
             self = .fileClient(app)
+        case .dhtPeer(var app):
+            self = .idle
+            app.handle(event, io: &io)
+            self = .dhtPeer(app)
+        case .dhtNode(var app):
+            guard let inner = event.mapPayload(DHTPeer.krpc) else { return }
+            self = .idle
+            io.embed(Payload.dht) { app.handle(inner, io: &$0) }
+            self = .dhtNode(app)
         }
     }
 
@@ -63,6 +78,10 @@ public enum ScenarioApp: HostApplication, Sendable {
             self = .idle
             io.embed(Payload.bt) { app.command(c, io: &$0) }
             self = .peer(app)
+        case (.dhtPeer(var app), .peer(let c)):
+            self = .idle
+            app.command(c, io: &io)
+            self = .dhtPeer(app)
         default:
             break
         }
@@ -76,6 +95,8 @@ public enum ScenarioApp: HostApplication, Sendable {
         case .peer(var app): self = .idle; app.crash(); self = .peer(app)
         case .fileServer(var app): app.crash(); self = .fileServer(app)
         case .fileClient(var app): app.crash(); self = .fileClient(app)
+        case .dhtPeer(var app): self = .idle; app.crash(); self = .dhtPeer(app)
+        case .dhtNode(var app): self = .idle; app.crash(); self = .dhtNode(app)
         }
     }
 
@@ -83,16 +104,35 @@ public enum ScenarioApp: HostApplication, Sendable {
         switch payload {
         case .ping(let p): return PingApp.digest(p)
         case .bt(let m): return m.digest
+        case .dht(let m): return m.digest
         }
     }
 
     /// The ping application's state, if that is what runs.
     public var ping: PingApp? { if case .ping(let a) = self { a } else { nil } }
     /// The BitTorrent peer's state, if that is what runs.
-    public var peer: BTPeer? { if case .peer(let a) = self { a } else { nil } }
+    public var peer: BTPeer? {
+        switch self {
+        case .peer(let a): return a
+        case .dhtPeer(let a): return a.peer
+        default: return nil
+        }
+    }
+    /// The DHT node, for a peer that runs one or a standalone node.
+    public var dht: DHTNode? {
+        switch self {
+        case .dhtPeer(let a): return a.dht
+        case .dhtNode(let n): return n
+        default: return nil
+        }
+    }
+    /// The peer with its DHT node, if that is what runs.
+    public var dhtPeer: DHTPeer? { if case .dhtPeer(let a) = self { a } else { nil } }
     public var tracker: BTTracker? { if case .tracker(let a) = self { a } else { nil } }
     public var fileClient: FileClient? { if case .fileClient(let a) = self { a } else { nil } }
     public var fileServer: FileServer? { if case .fileServer(let a) = self { a } else { nil } }
+
+    static func peerKind(_ p: BTPeer) -> String { p.config.startAsSeed ? "seed" : (p.config.freeRider ? "free-rider" : "peer") }
 
     /// A short name of the application for displays.
     public var kind: String {
@@ -100,7 +140,9 @@ public enum ScenarioApp: HostApplication, Sendable {
         case .idle: return "idle"
         case .ping: return "ping"
         case .tracker: return "tracker"
-        case .peer(let p): return p.config.startAsSeed ? "seed" : (p.config.freeRider ? "free-rider" : "peer")
+        case .peer(let p): return Self.peerKind(p)
+        case .dhtPeer(let a): return Self.peerKind(a.peer)
+        case .dhtNode: return "dht-node"
         case .fileServer: return "file-server"
         case .fileClient: return "file-client"
         }

@@ -1,4 +1,5 @@
 import BitTorrent
+import DHT
 public import Network
 public import SimKernel
 
@@ -31,15 +32,46 @@ public struct RoundRow: Sendable, Hashable, Codable {
     public var minAvailability: Int?
     /// Pieces held by exactly one running peer.
     public var singleCopyPieces: Int?
+    /// Rarity histogram of the first swarm at the end of the round: element c is the number of pieces held
+    /// by exactly c running peers (the last element: by that many or more; see `rarityBins`).
+    public var rarity: [Int]?
+    /// DHT activity during the round (nil without DHT nodes).
+    public var dht: DHTRound?
+
+    /// Bins of the rarity histogram: 0…15 copies, then 16 or more.
+    public static let rarityBins = 17
+
+    /// What the DHT did during one round.
+    public struct DHTRound: Sendable, Hashable, Codable {
+        /// Lookups (get_peers, announce, find_node) that finished during the round, and those that succeeded.
+        public var lookups: Int
+        public var succeeded: Int
+        /// Mean hops and latency (ms) of those lookups (nil if none finished).
+        public var hopsMean: Double?
+        public var latencyMeanMs: Double?
+        /// Queries all nodes sent during the round.
+        public var queries: Int
+        /// Nodes running at the end of the round, their mean routing-table fill (0…1), and (info-hash, peer)
+        /// entries stored over all of them.
+        public var nodesRunning: Int
+        public var routingFill: Double
+        public var storedPeers: Int
+    }
 
     /// Column names for CSV, in order.
-    public static let csvHeader = "round,time_s,events,hosts_running,packets_sent,bytes_sent,packets_received,bytes_received,dropped_nat,dropped_loss,dropped_down,dropped_partition,connections_opened,connections_failed,ping_probes,ping_replies,ping_rtt_mean_ms,swarm_completed,min_availability,single_copy_pieces,injections"
+    public static let csvHeader = "round,time_s,events,hosts_running,packets_sent,bytes_sent,packets_received,bytes_received,dropped_nat,dropped_loss,dropped_down,dropped_partition,connections_opened,connections_failed,ping_probes,ping_replies,ping_rtt_mean_ms,swarm_completed,min_availability,single_copy_pieces,dht_lookups,dht_succeeded,dht_hops_mean,dht_latency_mean_ms,dht_queries,dht_nodes_running,dht_stored_peers,injections"
+
+    var dhtColumns: String {
+        guard let d = dht else { return ",,,,,," }
+        let hops = d.hopsMean.map { formatDecimal($0, places: 3) } ?? "", lat = d.latencyMeanMs.map { formatDecimal($0, places: 3) } ?? ""
+        return "\(d.lookups),\(d.succeeded),\(hops),\(lat),\(d.queries),\(d.nodesRunning),\(d.storedPeers)"
+    }
 
     public var csvLine: String {
         let rtt = pingRttMeanMs.map { formatDecimal($0, places: 3) } ?? ""
         let inj = injections.joined(separator: "; ")
         let quoted = inj.contains(",") || inj.contains("\"") ? "\"\(inj.replacingOccurrences(of: "\"", with: "\"\""))\"" : inj
-        return "\(round),\(formatDecimal(timeS, places: 3)),\(events),\(hostsRunning),\(packetsSent),\(bytesSent),\(packetsReceived),\(bytesReceived),\(droppedNat),\(droppedLoss),\(droppedDown),\(droppedPartition),\(connectionsOpened),\(connectionsFailed),\(pingProbes),\(pingReplies),\(rtt),\(swarmCompleted.map(String.init) ?? ""),\(minAvailability.map(String.init) ?? ""),\(singleCopyPieces.map(String.init) ?? ""),\(quoted)"
+        return "\(round),\(formatDecimal(timeS, places: 3)),\(events),\(hostsRunning),\(packetsSent),\(bytesSent),\(packetsReceived),\(bytesReceived),\(droppedNat),\(droppedLoss),\(droppedDown),\(droppedPartition),\(connectionsOpened),\(connectionsFailed),\(pingProbes),\(pingReplies),\(rtt),\(swarmCompleted.map(String.init) ?? ""),\(minAvailability.map(String.init) ?? ""),\(singleCopyPieces.map(String.init) ?? ""),\(dhtColumns),\(quoted)"
     }
 }
 
@@ -49,6 +81,7 @@ struct Totals: Sendable, Hashable {
     var ping = PingApp.Metrics()
     var events: UInt64 = 0
     var running = 0
+    var dhtQueries = 0
 }
 
 /// A scenario built and running: steps round by round, keeps a checkpoint per round, and reports.
@@ -144,6 +177,7 @@ public final class ScenarioRun {
         // Second pass: port forwards (they need the private address) and applications.
         var nodes = builder.hosts
         let torrents = scenario.torrents
+        let bootstrap = Self.dhtBootstrap(spec, targets: targets, ranges: ranges, builder: builder)
         for (gi, g) in spec.hosts.enumerated() {
             for next in ranges[gi] {
                 if !g.forward.isEmpty, let box = nodes[next].nat {
@@ -161,8 +195,18 @@ public final class ScenarioRun {
                     nodes[next].app = .tracker(BTTracker(config: .init(port: t.port, interval: t.interval.duration)))
                 }
                 if let p = g.app.peer, let torrent = torrents[p.swarm], let swarm = spec.swarms.first(where: { $0.name == p.swarm }) {
-                    nodes[next].app = .peer(BTPeer(config: Self.peerConfig(p, torrent: torrent, swarm: swarm, spec: spec,
-                                                                           targets: targets, builder: builder)))
+                    let peer = BTPeer(config: Self.peerConfig(p, torrent: torrent, swarm: swarm, spec: spec, targets: targets, builder: builder))
+                    if swarm.dht {
+                        let own = builder.publicEndpoint(of: next, port: p.port)
+                        let dht = DHTNode(config: Self.dhtConfig(spec.dht, port: p.port, bootstrap: bootstrap.filter { $0 != own }))
+                        nodes[next].app = .dhtPeer(DHTPeer(peer: peer, dht: dht, interval: spec.dht.lookupInterval.duration))
+                    } else {
+                        nodes[next].app = .peer(peer)
+                    }
+                }
+                if let d = g.app.dhtNode {
+                    let own = builder.publicEndpoint(of: next, port: d.port)
+                    nodes[next].app = .dhtNode(DHTNode(config: Self.dhtConfig(spec.dht, port: d.port, bootstrap: bootstrap.filter { $0 != own })))
                 }
                 if let f = g.app.fileServer {
                     nodes[next].app = .fileServer(FileServer(port: f.port))
@@ -184,11 +228,44 @@ public final class ScenarioRun {
         if keepCheckpoints { checkpoints.append(simulation.state) }
     }
 
+    /// The endpoints DHT nodes bootstrap through: the hosts `dht.bootstrap` names; else every `dht-node`
+    /// host; else the first 8 peers of DHT swarms that are not behind a NAT.
+    static func dhtBootstrap(_ spec: ScenarioSpec, targets: [String: [NodeID]], ranges: [Range<Int>],
+                             builder: InternetBuilder<ScenarioApp>) -> [Endpoint] {
+        func port(ofGroup g: HostGroupSpec) -> UInt16 { g.app.dhtNode?.port ?? g.app.peer?.port ?? 6881 }
+        func groupIndex(of node: NodeID) -> Int? { ranges.firstIndex { $0.contains(node) } }
+        var out: [Endpoint] = []
+        if !spec.dht.bootstrap.isEmpty {
+            for name in spec.dht.bootstrap {
+                for node in targets[name] ?? [] {
+                    guard let gi = groupIndex(of: node) else { continue }
+                    out.append(builder.publicEndpoint(of: node, port: port(ofGroup: spec.hosts[gi])))
+                }
+            }
+            return out
+        }
+        let routers = spec.hosts.indices.filter { spec.hosts[$0].app.dhtNode != nil }
+        if !routers.isEmpty {
+            return routers.flatMap { gi in ranges[gi].map { builder.publicEndpoint(of: $0, port: port(ofGroup: spec.hosts[gi])) } }
+        }
+        for (gi, g) in spec.hosts.enumerated() where g.nat == .none {
+            guard let p = g.app.peer, spec.swarms.contains(where: { $0.name == p.swarm && $0.dht }) else { continue }
+            for node in ranges[gi] where out.count < 8 { out.append(builder.publicEndpoint(of: node, port: p.port)) }
+        }
+        return out
+    }
+
+    /// A DHT node's configuration from the scenario's `dht` section.
+    static func dhtConfig(_ d: DHTSpec, port: UInt16, bootstrap: [Endpoint]) -> DHTNode.Config {
+        DHTNode.Config(port: port, bootstrap: bootstrap, k: d.k, alpha: d.alpha, queryTimeout: d.queryTimeout.duration,
+                       republishInterval: d.republishInterval, peerTTL: d.peerTtl.duration)
+    }
+
     /// A peer's configuration from its group's `peer` section.
     static func peerConfig(_ p: PeerSpec, torrent: TorrentInfo, swarm: SwarmSpec, spec: ScenarioSpec,
                            targets: [String: [NodeID]], builder: InternetBuilder<ScenarioApp>) -> BTPeer.Config {
         var tracker: Endpoint?
-        if let t = swarm.tracker, let host = targets[t]?.first {
+        if !p.magnet, let t = swarm.tracker, let host = targets[t]?.first {
             let port = spec.hosts.first { $0.group == t || $0.hostNames.contains(t) }?.app.tracker?.port ?? 6969
             tracker = builder.publicEndpoint(of: host, port: port)
         }
@@ -325,6 +402,17 @@ public final class ScenarioRun {
         injectionsThisRound = []
     }
 
+    /// The DHT's activity in `[from, to)`, or nil if no host runs a DHT node.
+    func dhtRound(from: SimTime, to: SimTime, queries: Int) -> RoundRow.DHTRound? {
+        let nodes = simulation.state.nodes.lazy.compactMap { $0.running ? $0.app.dht : nil }
+        guard simulation.state.nodes.contains(where: { $0.app.dht != nil }) else { return nil }
+        let m = DHTMetrics.aggregate(nodes, window: from..<to)
+        return RoundRow.DHTRound(lookups: m.lookups, succeeded: m.succeeded,
+                                 hopsMean: m.lookups > 0 ? round3(m.hops.mean) : nil,
+                                 latencyMeanMs: m.lookups > 0 ? round3(m.latencyMs.mean) : nil,
+                                 queries: queries, nodesRunning: m.running, routingFill: round3(m.routingFill), storedPeers: m.storedPeers)
+    }
+
     private func collectInjections(since before: Int) {
         let log = simulation.state.log
         let fresh = min(log.totalRecorded - before, log.entries.count)
@@ -340,6 +428,7 @@ public final class ScenarioRun {
         for h in simulation.state.nodes {
             t.counters = t.counters + h.counters
             if h.running { t.running += 1 }
+            if let d = h.app.dht { t.dhtQueries += d.metrics.queriesSent }
             if let m = h.app.ping?.metrics {
                 t.ping.probesSent += m.probesSent
                 t.ping.repliesReceived += m.repliesReceived
@@ -373,7 +462,8 @@ public final class ScenarioRun {
             connectionsFailed: now.counters.connectionsFailed - was.counters.connectionsFailed,
             pingProbes: now.ping.probesSent - was.ping.probesSent, pingReplies: replies,
             pingRttMeanMs: rtt.map { ($0 * 1000).rounded() / 1000 }, injections: injectionsThisRound,
-            swarmCompleted: sample?.completed, minAvailability: sample?.minAvailability, singleCopyPieces: sample?.singleCopy)
+            swarmCompleted: sample?.completed, minAvailability: sample?.minAvailability, singleCopyPieces: sample?.singleCopy,
+            rarity: sample?.histogram, dht: dhtRound(from: time - roundLength, to: time, queries: now.dhtQueries - was.dhtQueries))
     }
 }
 

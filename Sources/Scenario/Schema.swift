@@ -22,10 +22,12 @@ public struct ScenarioSpec: Codable, Sendable, Hashable {
     /// Files shared by BitTorrent peers (and served by the client–server baseline).
     public var swarms: [SwarmSpec] = []
     public var timeline: [InjectionSpec] = []
+    /// Parameters of every DHT node (peers of `dht: true` swarms and `dht-node` hosts).
+    public var dht: DHTSpec = DHTSpec()
     public var options: OptionsSpec = OptionsSpec()
 
     enum CodingKeys: String, CodingKey {
-        case name, description, seed, duration, rounds, round, regions, latency, hosts, swarms, timeline, options
+        case name, description, seed, duration, rounds, round, regions, latency, hosts, swarms, timeline, dht, options
     }
 
     public init(name: String, regions: [RegionSpec], hosts: [HostGroupSpec]) {
@@ -45,6 +47,7 @@ public struct ScenarioSpec: Codable, Sendable, Hashable {
         hosts = try c.decode([HostGroupSpec].self, forKey: .hosts)
         swarms = try c.decodeIfPresent([SwarmSpec].self, forKey: .swarms) ?? []
         timeline = try c.decodeIfPresent([InjectionSpec].self, forKey: .timeline) ?? []
+        dht = try c.decodeIfPresent(DHTSpec.self, forKey: .dht) ?? DHTSpec()
         options = try c.decodeIfPresent(OptionsSpec.self, forKey: .options) ?? OptionsSpec()
         guard round.duration > .zero else { throw ScenarioValidation("must be longer than 0s", key: CodingKeys.round) }
         switch (duration, rounds) {
@@ -199,7 +202,8 @@ public struct AppSpec: Codable, Sendable, Hashable {
     public var peer: PeerSpec?
     public var fileServer: FileServerSpec?
     public var fileClient: FileClientSpec?
-    enum CodingKeys: String, CodingKey { case ping, tracker, peer, fileServer = "file-server", fileClient = "file-client" }
+    public var dhtNode: DHTNodeSpec?
+    enum CodingKeys: String, CodingKey { case ping, tracker, peer, fileServer = "file-server", fileClient = "file-client", dhtNode = "dht-node" }
     public init() {}
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -208,8 +212,9 @@ public struct AppSpec: Codable, Sendable, Hashable {
         peer = try c.decodeIfPresent(PeerSpec.self, forKey: .peer)
         fileServer = try c.decodeIfPresent(FileServerSpec.self, forKey: .fileServer)
         fileClient = try c.decodeIfPresent(FileClientSpec.self, forKey: .fileClient)
-        let given = [ping != nil, tracker != nil, peer != nil, fileServer != nil, fileClient != nil].filter { $0 }.count
-        guard given <= 1 else { throw ScenarioValidation("a host runs one application; found \(given) (ping, tracker, peer, file-server, file-client)") }
+        dhtNode = try c.decodeIfPresent(DHTNodeSpec.self, forKey: .dhtNode)
+        let given = [ping != nil, tracker != nil, peer != nil, fileServer != nil, fileClient != nil, dhtNode != nil].filter { $0 }.count
+        guard given <= 1 else { throw ScenarioValidation("a host runs one application; found \(given) (ping, tracker, peer, file-server, file-client, dht-node)") }
     }
 }
 
@@ -222,7 +227,9 @@ public struct SwarmSpec: Codable, Sendable, Hashable {
     public var torrent: String?
     /// The host (or group of one) running the tracker; none for a trackerless swarm.
     public var tracker: String?
-    enum CodingKeys: String, CodingKey { case name, fileSize = "file-size", pieceLength = "piece-length", torrent, tracker }
+    /// Peers run a DHT node and find each other through it too (BEP 5). Default false.
+    public var dht = false
+    enum CodingKeys: String, CodingKey { case name, fileSize = "file-size", pieceLength = "piece-length", torrent, tracker, dht }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
@@ -230,6 +237,7 @@ public struct SwarmSpec: Codable, Sendable, Hashable {
         pieceLength = try c.decodeIfPresent(ByteCount.self, forKey: .pieceLength) ?? ByteCount(bytes: 262_144)
         torrent = try c.decodeIfPresent(String.self, forKey: .torrent)
         tracker = try c.decodeIfPresent(String.self, forKey: .tracker)
+        dht = try c.decodeIfPresent(Bool.self, forKey: .dht) ?? false
         switch (fileSize, torrent) {
         case (nil, nil): throw ScenarioValidation("give the file as 'file-size' (e.g. 100MB) or 'torrent' (a .torrent path)")
         case (.some, .some): throw ScenarioValidation("give 'file-size' or 'torrent', not both", key: CodingKeys.torrent)
@@ -273,9 +281,11 @@ public struct PeerSpec: Codable, Sendable, Hashable {
     public var maxConnections = 50
     public var endgame = true
     public var port: UInt16 = 6881
+    /// Join from a magnet link: the info-hash only, no tracker; peers come from the DHT.
+    public var magnet = false
     enum CodingKeys: String, CodingKey {
         case swarm, seed, selection, seeding, freeRider = "free-rider", optimisticUnchoke = "optimistic-unchoke"
-        case seedChoking = "seed-choking", uploadSlots = "upload-slots", pipeline, maxConnections = "max-connections", endgame, port
+        case seedChoking = "seed-choking", uploadSlots = "upload-slots", pipeline, maxConnections = "max-connections", endgame, port, magnet
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -291,6 +301,7 @@ public struct PeerSpec: Codable, Sendable, Hashable {
         maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? 50
         endgame = try c.decodeIfPresent(Bool.self, forKey: .endgame) ?? true
         port = try c.decodeIfPresent(UInt16.self, forKey: .port) ?? 6881
+        magnet = try c.decodeIfPresent(Bool.self, forKey: .magnet) ?? false
         guard PieceSelection(rawValue: selection) != nil else {
             throw ScenarioValidation("expected one of: \(PieceSelection.allCases.map(\.rawValue).joined(separator: ", ")), found '\(selection)'", key: CodingKeys.selection)
         }
@@ -312,6 +323,64 @@ public struct PeerSpec: Codable, Sendable, Hashable {
         case "leave": return .leave
         default: return (try? TimeSpan(parsing: seeding)).map { .stay($0.duration) }
         }
+    }
+}
+
+/// A standalone DHT node: a well-known bootstrap router.
+public struct DHTNodeSpec: Codable, Sendable, Hashable {
+    public var port: UInt16 = 6881
+    enum CodingKeys: String, CodingKey { case port }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        port = try c.decodeIfPresent(UInt16.self, forKey: .port) ?? 6881
+    }
+}
+
+/// Parameters shared by every DHT node of the scenario (BEP 5 defaults).
+public struct DHTSpec: Codable, Sendable, Hashable {
+    /// Bucket size and replication factor.
+    public var k = 8
+    /// Queries in flight per lookup.
+    public var alpha = 3
+    /// How long a query waits for its answer.
+    public var queryTimeout = TimeSpan(.seconds(2))
+    /// Hosts (or groups) that new nodes bootstrap through. Default: every `dht-node` host, or else the
+    /// first 8 peers of DHT swarms that are not behind a NAT.
+    public var bootstrap: [String] = []
+    /// Announcers re-announce this often, keeping their entry on the k closest nodes while membership
+    /// changes (replication). `off`: each announcement is stored once.
+    public var republish: String = "900s"
+    /// Stored peers expire after this long unless re-announced.
+    public var peerTtl = TimeSpan(.seconds(1800))
+    /// Peers look the swarm up again this often (and every 30 s while they have no connection).
+    public var lookupInterval = TimeSpan(.seconds(300))
+
+    enum CodingKeys: String, CodingKey {
+        case k, alpha, queryTimeout = "query-timeout", bootstrap, republish, peerTtl = "peer-ttl", lookupInterval = "lookup-interval"
+    }
+    public init() {}
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        k = try c.decodeIfPresent(Int.self, forKey: .k) ?? 8
+        alpha = try c.decodeIfPresent(Int.self, forKey: .alpha) ?? 3
+        queryTimeout = try c.decodeIfPresent(TimeSpan.self, forKey: .queryTimeout) ?? TimeSpan(.seconds(2))
+        bootstrap = try c.decodeIfPresent([String].self, forKey: .bootstrap) ?? []
+        republish = try c.decodeIfPresent(String.self, forKey: .republish) ?? "900s"
+        peerTtl = try c.decodeIfPresent(TimeSpan.self, forKey: .peerTtl) ?? TimeSpan(.seconds(1800))
+        lookupInterval = try c.decodeIfPresent(TimeSpan.self, forKey: .lookupInterval) ?? TimeSpan(.seconds(300))
+        guard (1...64).contains(k) else { throw ScenarioValidation("must be between 1 and 64, found \(k)", key: CodingKeys.k) }
+        guard (1...16).contains(alpha) else { throw ScenarioValidation("must be between 1 and 16, found \(alpha)", key: CodingKeys.alpha) }
+        guard queryTimeout.duration > .zero else { throw ScenarioValidation("must be longer than 0s", key: CodingKeys.queryTimeout) }
+        guard peerTtl.duration > .zero else { throw ScenarioValidation("must be longer than 0s", key: CodingKeys.peerTtl) }
+        guard lookupInterval.duration >= .seconds(1) else { throw ScenarioValidation("must be at least 1s", key: CodingKeys.lookupInterval) }
+        guard republish == "off" || (try? TimeSpan(parsing: republish)).map({ $0.duration >= .seconds(1) }) == true else {
+            throw ScenarioValidation("expected a duration (e.g. 900s) or off, found '\(republish)'", key: CodingKeys.republish)
+        }
+    }
+
+    /// The republish interval, nil when `off`.
+    public var republishInterval: SimDuration? {
+        republish == "off" ? nil : (try? TimeSpan(parsing: republish))?.duration
     }
 }
 

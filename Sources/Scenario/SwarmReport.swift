@@ -28,6 +28,13 @@ public struct SwarmReport: Sendable, Codable, Hashable {
     public var unconnectable: Int
     public var freeRiders: GroupStats
     public var contributors: GroupStats
+    /// How peers find each other: `tracker`, `dht` or `tracker+dht`.
+    public var discovery: String
+    /// Peer addresses learnt, summed over peers: from the tracker and from the DHT.
+    public var peersFromTracker: Int
+    public var peersFromDht: Int
+    /// Leechers that joined and never received a byte (they found no one to download from).
+    public var stranded: Int
     public var peersDetail: [PeerReport]
 
     public struct CDFPoint: Sendable, Codable, Hashable {
@@ -57,6 +64,9 @@ public struct SwarmReport: Sendable, Codable, Hashable {
         public var timeChokedS: Double
         public var connections: Int
         public var connectFailures: Int
+        /// Peer addresses this peer learnt from the tracker and from the DHT.
+        public var peersFromTracker: Int
+        public var peersFromDht: Int
     }
 }
 
@@ -119,7 +129,8 @@ extension ScenarioRun {
                     completionS: p.stats.completedAt.flatMap { c in p.stats.joinedAt.map { round3((c - $0).seconds) } },
                     uploaded: p.stats.bytesUploaded, downloaded: p.stats.bytesDownloaded,
                     shareRatio: p.stats.bytesDownloaded > 0 ? round3(Double(p.stats.bytesUploaded) / Double(p.stats.bytesDownloaded)) : nil,
-                    timeChokedS: round3(p.stats.timeChoked.seconds), connections: p.connectionCount, connectFailures: p.stats.connectsFailed)
+                    timeChokedS: round3(p.stats.timeChoked.seconds), connections: p.connectionCount, connectFailures: p.stats.connectsFailed,
+                    peersFromTracker: p.stats.peersFromTracker, peersFromDht: p.stats.peersFromDHT)
             }
             let conn = all.filter { connectable($0.0, port: $0.1.config.port) }.count
             return SwarmReport(
@@ -130,6 +141,9 @@ extension ScenarioRun {
                 lowerBoundP2pS: round3(p2p), lowerBoundClientServerS: round3(cs), uplinkUtilisation: round3(util),
                 connectable: conn, unconnectable: all.count - conn,
                 freeRiders: stats(leech.filter { $0.1.config.freeRider }), contributors: stats(leech.filter { !$0.1.config.freeRider }),
+                discovery: sw.tracker != nil && sw.dht ? "tracker+dht" : (sw.dht ? "dht" : "tracker"),
+                peersFromTracker: all.reduce(0) { $0 + $1.1.stats.peersFromTracker }, peersFromDht: all.reduce(0) { $0 + $1.1.stats.peersFromDHT },
+                stranded: leech.filter { $0.1.stats.completedAt == nil && $0.1.stats.bytesDownloaded == 0 }.count,
                 peersDetail: detail)
         }
     }
@@ -149,8 +163,9 @@ extension ScenarioRun {
                                   lowerBoundS: us > 0 ? round3(max(n * F / us, F / dmin)) : 0)
     }
 
-    /// Per-round swarm sample: leechers complete so far, least-available piece, pieces only one running peer has.
-    func swarmSample() -> (completed: Int, minAvailability: Int, singleCopy: Int)? {
+    /// Per-round swarm sample: leechers complete so far, least-available piece, pieces only one running peer
+    /// has, and the rarity histogram (pieces by number of copies among running peers).
+    func swarmSample() -> (completed: Int, minAvailability: Int, singleCopy: Int, histogram: [Int])? {
         guard let sw = scenario.spec.swarms.first, let info = scenario.torrents[sw.name] else { return nil }
         let running = peers(of: sw.name).filter { simulation.state.nodes[$0.0].running && $0.1.phase != .departed }
         let completed = peers(of: sw.name).filter { !$0.1.config.startAsSeed && $0.1.stats.completedAt != nil }.count
@@ -162,6 +177,8 @@ extension ScenarioRun {
         let seeds = running.filter { $0.1.isComplete }.count
         let minA = (counts.min() ?? 0) + seeds
         let single = seeds > 1 ? 0 : counts.filter { $0 + seeds == 1 }.count
-        return (completed, minA, single)
+        var histogram = [Int](repeating: 0, count: RoundRow.rarityBins)
+        for c in counts { histogram[min(c + seeds, RoundRow.rarityBins - 1)] += 1 }
+        return (completed, minA, single, histogram)
     }
 }

@@ -1,0 +1,133 @@
+import Testing
+@testable import Scenario
+import SimKernel
+
+/// Trackerless BitTorrent: peers with a DHT node survive a tracker crash; magnet joins find peers through the DHT.
+@Suite struct TrackerlessTests {
+    /// A tracker that crashes at 60 s; six more leechers (behind NATs) arrive at 100 s.
+    static func crashScenario(dht: Bool, magnetLate: Bool = false) -> String {
+        """
+        name: tracker-crash
+        seed: 3
+        duration: 400s
+        regions: [{name: eu}]
+        swarms:
+          - name: movie
+            file-size: 4MB
+            tracker: tracker
+            dht: \(dht)
+        hosts:
+          - group: tracker
+            up: 100Mbps
+            down: 100Mbps
+            app: { tracker: {} }
+          - group: seed
+            up: 10Mbps
+            down: 10Mbps
+            app: { peer: { swarm: movie, seed: true } }
+          - group: early
+            count: 8
+            up: 2Mbps
+            down: 20Mbps
+            app: { peer: { swarm: movie } }
+          - group: late
+            count: 6
+            join: 100s
+            up: 2Mbps
+            down: 20Mbps
+            nat: port-restricted
+            app: { peer: { swarm: movie, magnet: \(magnetLate) } }
+        timeline:
+          - { at: 60s, crash: tracker }
+        """
+    }
+
+    func late(_ r: RunReport) -> [SwarmReport.PeerReport] { r.swarms[0].peersDetail.filter { $0.name.hasPrefix("late") } }
+
+    @Test func withTheDHTATrackerCrashStrandsNobody() throws {
+        let report = try runSwarm(Self.crashScenario(dht: true)).report()
+        let s = report.swarms[0]
+        #expect(s.discovery == "tracker+dht")
+        #expect(s.completed == s.leechers, "every leecher completes although the tracker died before the late ones came")
+        #expect(s.stranded == 0)
+        // The late peers never reached the tracker: everything they know came from the DHT.
+        for p in late(report) {
+            #expect(p.peersFromTracker == 0, "\(p.name) cannot have heard from a crashed tracker")
+            #expect(p.peersFromDht > 0, "\(p.name) found its peers through the DHT")
+            #expect(p.completionS != nil)
+        }
+        let dht = try #require(report.dht)
+        #expect(dht.nodes == 15 && dht.lookups > 0 && dht.storedPeers > 0)
+        // Per-round DHT columns: lookups finish in the rounds the late peers arrive in.
+        let rounds = report.rounds.filter { ($0.dht?.lookups ?? 0) > 0 }.map(\.timeS)
+        #expect(rounds.contains { $0 > 100 && $0 <= 120 }, "lookups of the arrivals at 100 s, found in rounds \(rounds)")
+    }
+
+    @Test func withTheTrackerOnlyLateLeechersAreStranded() throws {
+        let report = try runSwarm(Self.crashScenario(dht: false)).report()
+        let s = report.swarms[0]
+        #expect(s.discovery == "tracker")
+        #expect(report.dht == nil)
+        #expect(s.stranded == 6, "the six leechers arriving after the crash find no one")
+        #expect(s.completed == 8)
+        #expect(late(report).allSatisfy { $0.completionS == nil && $0.peersFromDht == 0 })
+    }
+
+    @Test func magnetJoinsFindPeersThroughTheDHTAlone() throws {
+        let report = try runSwarm(Self.crashScenario(dht: true, magnetLate: true).replacingOccurrences(of: "  - { at: 60s, crash: tracker }", with: "  - { at: 390s, crash: tracker }")).report()
+        // The tracker is up the whole time, but magnet peers never ask it.
+        for p in late(report) {
+            #expect(p.peersFromTracker == 0)
+            #expect(p.peersFromDht > 0)
+            #expect(p.completionS != nil, "\(p.name) completes from a magnet link")
+        }
+    }
+
+    @Test func sameRunForAnyThreadCount() throws {
+        let loaded = try ScenarioLoader.parse(Self.crashScenario(dht: true), file: "t.yaml")
+        let fingerprints = [1, 3].map { threads -> String in
+            let run = ScenarioRun(loaded, threads: threads)
+            withLargeStack { run.runToEnd() }
+            return run.report().json()
+        }
+        #expect(fingerprints[0] == fingerprints[1])
+    }
+
+    @Test func rarityHistogramCountsEveryPieceOnce() throws {
+        let report = try runSwarm(Self.crashScenario(dht: false)).report()
+        let pieces = report.swarms[0].pieces
+        for row in report.rounds {
+            let h = try #require(row.rarity)
+            #expect(h.reduce(0, +) == pieces)
+            // The least available piece is the first non-empty bin.
+            #expect(h.firstIndex { $0 > 0 } == min(row.minAvailability ?? -1, RoundRow.rarityBins - 1))
+        }
+    }
+
+    @Test func scenarioErrorsNameTheLine() throws {
+        let magnetWithoutDHT = Self.crashScenario(dht: false, magnetLate: true)
+        let e1 = #expect(throws: ScenarioError.self) { try ScenarioLoader.parse(magnetWithoutDHT, file: "m.yaml") }
+        #expect(e1?.message.contains("dht: true") == true)
+        #expect(e1?.line == 30, "the late group's app line")
+
+        let natOnly = """
+        name: n
+        duration: 10s
+        regions: [{name: eu}]
+        swarms: [{name: f, file-size: 1MB, dht: true}]
+        hosts:
+          - {group: p, count: 2, up: 1Mbps, down: 1Mbps, nat: symmetric, app: {peer: {swarm: f}}}
+        """
+        let e2 = #expect(throws: ScenarioError.self) { try ScenarioLoader.parse(natOnly, file: "n.yaml") }
+        #expect(e2?.message.contains("bootstrap") == true)
+
+        let badRepublish = natOnly.replacingOccurrences(of: "nat: symmetric, ", with: "") + "\ndht: {republish: sometimes}\n"
+        let e3 = #expect(throws: ScenarioError.self) { try ScenarioLoader.parse(badRepublish, file: "r.yaml") }
+        #expect(e3?.message.contains("off") == true)
+        #expect(e3?.line == 7)
+
+        let badBootstrap = natOnly.replacingOccurrences(of: "nat: symmetric, ", with: "") + "\ndht: {bootstrap: [ghost]}\n"
+        let e4 = #expect(throws: ScenarioError.self) { try ScenarioLoader.parse(badBootstrap, file: "b.yaml") }
+        #expect(e4?.message.contains("ghost") == true)
+    }
+}
