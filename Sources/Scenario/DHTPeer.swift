@@ -10,15 +10,15 @@ public import SimKernel
 ///   torrent's info-hash; the announce is a `get_peers` lookup whose peers go to the peer's candidates,
 ///   followed by `announce_peer` to the k closest nodes. The DHT node republishes it every
 ///   `republishInterval` of its configuration (nil: stored once, no replication).
-/// - Every `interval` it looks the info-hash up again (`get_peers`) for fresh peers; while it has no
-///   connection at all (stranded) it retries every `retryInterval`.
+/// - Every `interval` it looks the info-hash up again (`get_peers`) for fresh peers; a leecher with no
+///   connection at all (stranded) retries every `retryInterval` (a seed has no hurry).
 /// - A crash loses both the peer's and the node's volatile state; a restart bootstraps again.
 public struct DHTPeer: Sendable {
     public var peer: BTPeer
     public var dht: DHTNode
     /// How often to look for peers through the DHT while connected to some.
     public var interval: SimDuration
-    /// How soon to retry while stranded (no connection).
+    /// How soon a leecher retries while stranded (no connection).
     public var retryInterval: SimDuration
     /// Delay from start to the first lookup, so the bootstrap `find_node` can fill the routing table.
     public var firstLookupAfter: SimDuration
@@ -79,7 +79,7 @@ public struct DHTPeer: Sendable {
         } else {
             dht.getPeers(hash, io: &io, wrap: ScenarioApp.Payload.dht)
         }
-        io.setTimer(Self.lookupTimer, after: peer.connectionCount == 0 ? retryInterval : interval)
+        io.setTimer(Self.lookupTimer, after: peer.connectionCount == 0 && !peer.isComplete ? retryInterval : interval)
     }
 
     /// Hands the peers found by finished lookups to the BitTorrent peer.
