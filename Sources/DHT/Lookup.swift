@@ -217,7 +217,13 @@ extension DHTNode {
     /// Removes a finished lookup; reports it if the embedder started it.
     mutating func complete(_ li: Int, io: inout HostIO<KRPCMessage>) {
         let l = lookups.remove(at: li)
-        guard l.external else { return }
+        guard l.external else {
+            if case .announce = l.kind, settings.logLookups {
+                io.log("dht.republish.done", [LogField("target", l.target.short), LogField("hops", l.hops),
+                                              LogField("messages", l.messages), LogField("stored", l.stored)])
+            }
+            return
+        }
         let kind = l.kind.publicKind
         let succeeded: Bool
         switch kind {

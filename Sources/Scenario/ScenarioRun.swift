@@ -46,9 +46,16 @@ public struct RoundRow: Sendable, Hashable, Codable {
         /// Lookups (get_peers, announce, find_node) that finished during the round, and those that succeeded.
         public var lookups: Int
         public var succeeded: Int
-        /// Mean hops and latency (ms) of those lookups (nil if none finished).
+        /// Hops and latency (ms) of those lookups: mean, median, 95th percentile (nil if none finished).
         public var hopsMean: Double?
+        public var hopsMedian: Double?
+        public var hopsP95: Double?
         public var latencyMeanMs: Double?
+        public var latencyMedianMs: Double?
+        public var latencyP95Ms: Double?
+        /// Queries per lookup, and peers found per get_peers lookup, means (nil if none finished).
+        public var messagesMean: Double?
+        public var peersPerGetPeersMean: Double?
         /// Queries all nodes sent during the round.
         public var queries: Int
         /// Nodes running at the end of the round, their mean routing-table fill (0…1), and (info-hash, peer)
@@ -56,6 +63,9 @@ public struct RoundRow: Sendable, Hashable, Codable {
         public var nodesRunning: Int
         public var routingFill: Double
         public var storedPeers: Int
+        /// Info-hashes stored per running node: mean and most (load balance).
+        public var keysPerNodeMean: Double
+        public var keysPerNodeMax: Int
     }
 
     /// Column names for CSV, in order.
@@ -206,7 +216,9 @@ public final class ScenarioRun {
                 }
                 if let d = g.app.dhtNode {
                     let own = builder.publicEndpoint(of: next, port: d.port)
-                    nodes[next].app = .dhtNode(DHTNode(config: Self.dhtConfig(spec.dht, port: d.port, bootstrap: bootstrap.filter { $0 != own })))
+                    var config = Self.dhtConfig(spec.dht, port: d.port, bootstrap: bootstrap.filter { $0 != own })
+                    if !d.store { config.maxKeys = 0 }
+                    nodes[next].app = .dhtNode(DHTNode(config: config))
                 }
                 if let f = g.app.fileServer {
                     nodes[next].app = .fileServer(FileServer(port: f.port))
@@ -407,10 +419,14 @@ public final class ScenarioRun {
         let nodes = simulation.state.nodes.lazy.compactMap { $0.running ? $0.app.dht : nil }
         guard simulation.state.nodes.contains(where: { $0.app.dht != nil }) else { return nil }
         let m = DHTMetrics.aggregate(nodes, window: from..<to)
+        func some(_ x: Double) -> Double? { m.lookups > 0 ? round3(x) : nil }
         return RoundRow.DHTRound(lookups: m.lookups, succeeded: m.succeeded,
-                                 hopsMean: m.lookups > 0 ? round3(m.hops.mean) : nil,
-                                 latencyMeanMs: m.lookups > 0 ? round3(m.latencyMs.mean) : nil,
-                                 queries: queries, nodesRunning: m.running, routingFill: round3(m.routingFill), storedPeers: m.storedPeers)
+                                 hopsMean: some(m.hops.mean), hopsMedian: some(m.hops.median), hopsP95: some(m.hops.p95),
+                                 latencyMeanMs: some(m.latencyMs.mean), latencyMedianMs: some(m.latencyMs.median), latencyP95Ms: some(m.latencyMs.p95),
+                                 messagesMean: some(m.messages.mean),
+                                 peersPerGetPeersMean: m.peersPerGetPeers.count > 0 ? round3(m.peersPerGetPeers.mean) : nil,
+                                 queries: queries, nodesRunning: m.running, routingFill: round3(m.routingFill), storedPeers: m.storedPeers,
+                                 keysPerNodeMean: round3(m.keysPerNode.mean), keysPerNodeMax: Int(m.keysPerNode.max))
     }
 
     private func collectInjections(since before: Int) {

@@ -326,13 +326,17 @@ public struct PeerSpec: Codable, Sendable, Hashable {
     }
 }
 
-/// A standalone DHT node: a well-known bootstrap router.
+/// A standalone DHT node: an ordinary node that shares no file, or a well-known bootstrap router.
 public struct DHTNodeSpec: Codable, Sendable, Hashable {
     public var port: UInt16 = 6881
-    enum CodingKeys: String, CodingKey { case port }
+    /// Store announced peers (default true). False: a bootstrap router like router.bittorrent.com, which
+    /// helps nodes join and refers lookups onwards but keeps no peers.
+    public var store = true
+    enum CodingKeys: String, CodingKey { case port, store }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         port = try c.decodeIfPresent(UInt16.self, forKey: .port) ?? 6881
+        store = try c.decodeIfPresent(Bool.self, forKey: .store) ?? true
     }
 }
 

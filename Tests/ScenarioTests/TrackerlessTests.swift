@@ -131,3 +131,50 @@ import SimKernel
         #expect(e4?.message.contains("ghost") == true)
     }
 }
+
+/// Replication under churn, in a scenario: a seed announces at the start; DHT nodes come and go (10 % of
+/// them a minute); magnet leechers arrive 50 minutes later and can only find the seed through what the DHT
+/// still stores. Announced once, every node that stored it has left by then; re-announced every 5 minutes,
+/// it is on the nodes currently closest to the info-hash.
+@Suite struct ReplicationTests {
+    static func scenario(republish: String) -> String {
+        """
+        name: dht-churn
+        seed: 1
+        duration: 3300s
+        regions: [{name: eu}, {name: us}]
+        swarms:
+          - { name: notes, file-size: 2MB, dht: true }
+        dht: { bootstrap: [router, seed], republish: \(republish), lookup-interval: 3300s }
+        hosts:
+          - { group: router, region: eu, up: 10Mbps, down: 10Mbps, app: { dht-node: { store: false } } }
+          - group: node
+            count: 40
+            region: us
+            up: 1Mbps
+            down: 10Mbps
+            churn: { every: 60s, leave: 4, join: 4 }
+            app: { dht-node: {} }
+          - { group: seed, region: eu, up: 2Mbps, down: 10Mbps, app: { peer: { swarm: notes, seed: true } } }
+          - group: late
+            count: 4
+            join: 3000s
+            region: us
+            up: 1Mbps
+            down: 10Mbps
+            app: { peer: { swarm: notes, magnet: true } }
+        """
+    }
+
+    @Test func republishingKeepsTheSeedFindableAndStoringOnceLosesIt() throws {
+        let kept = try runSwarm(Self.scenario(republish: "300s")).report()
+        let lost = try runSwarm(Self.scenario(republish: "off")).report()
+        #expect(kept.swarms[0].completed == 4, "with replication the late leechers find the seed")
+        #expect(kept.swarms[0].stranded == 0)
+        #expect(lost.swarms[0].completed == 0, "without it, the nodes that stored the seed have all left")
+        #expect(lost.swarms[0].stranded == 4)
+        // Churn is the same in both: the nodes that ran are the same number.
+        #expect(kept.dht?.nodes == lost.dht?.nodes)
+        #expect((kept.rounds.last?.dht?.storedPeers ?? 0) > 0)
+    }
+}
