@@ -3,17 +3,18 @@ public enum BuiltinScenario {
     /// The scenario `inetlab` opens by default.
     public static let `default` = swarmBehindNATs
 
-    /// A BitTorrent swarm of 30 peers behind mixed NATs, one tracker and one seed; the tracker crashes at
-    /// 120 s and restarts at 240 s (a DHT will let the swarm carry on without it).
+    /// A BitTorrent swarm of 30 peers behind mixed NATs, one tracker and one seed, every peer also in the
+    /// Kademlia DHT; the tracker crashes at 120 s and restarts at 240 s, and the DHT keeps the swarm finding
+    /// peers meanwhile. Ten more leechers wait in the `reserve` group (`absent: true`) for `join 10 leechers`.
     public static let swarmBehindNATs = (file: "built-in:swarm-behind-nats.yaml", text: """
     name: swarm behind NATs
-    description: 30 peers (public, full-cone, port-restricted, symmetric) fetch a 16 MB file from one seed.
+    description: "30 peers (public, full-cone, port-restricted, symmetric) fetch a 16 MB file from one seed, finding each other through the tracker and the DHT. The tracker crashes at 120 s (or type crash tracker) and the DHT keeps finding peers; join 10 leechers brings in the reserve, who find the swarm through the DHT alone while the tracker is down."
     seed: 7
     round: 10s
     duration: 900s
     regions: [{name: eu}, {name: us}]
     latency: {inside: 5ms, default: 40ms}
-    swarms: [{name: movie, file-size: 16MB, piece-length: 256KiB, tracker: tracker}]
+    swarms: [{name: movie, file-size: 16MB, piece-length: 256KiB, tracker: tracker, dht: true}]
     hosts:
       - {group: tracker, region: eu, up: 100Mbps, down: 100Mbps, app: {tracker: {}}}
       - {group: seed, region: eu, up: 8Mbps, down: 8Mbps, app: {peer: {swarm: movie, seed: true}}}
@@ -21,6 +22,7 @@ public enum BuiltinScenario {
       - {group: cone, count: 6, region: us, up: 1Mbps, down: 10Mbps, nat: full-cone, app: {peer: {swarm: movie}}}
       - {group: home, count: 6, region: eu, up: 1Mbps, down: 10Mbps, nat: port-restricted, forward: [6881], app: {peer: {swarm: movie}}}
       - {group: mobile, count: 6, region: us, up: 512kbps, down: 5Mbps, nat: symmetric, app: {peer: {swarm: movie}}}
+      - {group: reserve, count: 10, region: us, up: 1Mbps, down: 10Mbps, nat: port-restricted, absent: true, app: {peer: {swarm: movie}}}
     timeline:
       - {at: 120s, crash: tracker}
       - {at: 240s, restart: tracker}

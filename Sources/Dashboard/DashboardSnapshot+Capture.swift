@@ -61,6 +61,7 @@ public struct SnapshotCapturer {
             pendingEvents: state.pendingEventCount, fingerprint: state.fingerprintHex, regions: topology.regions, hosts: hosts,
             log: Array(log.entries.suffix(logTail)), logTotal: log.totalRecorded,
             nextEvent: Self.nextEvent(run), upcoming: Self.upcoming(run), rows: run.rows, notice: notice)
+        snapshot.reserveGroups = run.scenario.spec.hosts.filter(\.absent).map(\.group)
         for contribute in DashboardExtensions.snapshotContributors { contribute(run, &snapshot) }
         return snapshot
     }

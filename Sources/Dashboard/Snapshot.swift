@@ -54,6 +54,8 @@ public struct DashboardSnapshot: Sendable {
     /// A one-line notice from the simulation (an injection applied, a round restored), with a number
     /// that changes with every new notice so the UI shows each once.
     public var notice: Notice?
+    /// Host groups the scenario declares `absent: true`: the reserve that `join` (`join 10 leechers`) draws on.
+    public var reserveGroups: [String] = []
 
     public init(scenario: String, seed: UInt64 = 1, time: SimTime = .zero, endTime: SimTime = .seconds(100),
                 roundLength: SimDuration = .seconds(10), round: Int = 0, totalRounds: Int = 10, isRunning: Bool = false,

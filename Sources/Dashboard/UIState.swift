@@ -104,14 +104,19 @@ public struct UIState: Sendable, Hashable {
     public var lastNotice: Int = 0
     /// The screen size.
     public var size: Size
+    /// The lab's handout (its numbered steps), shown by the help screen when a lab folder is open.
+    public var handout: Handout?
 
     public init(tab: Tab = .network, ascii: Bool = false, size: Size = .minimum) {
         self.tab = tab; self.ascii = ascii; self.size = size
     }
 
     /// The initial state for a snapshot: the swarm view if there is a swarm, else the network view.
-    public static func initial(for snapshot: DashboardSnapshot, ascii: Bool = false, size: Size = .minimum) -> UIState {
-        UIState(tab: snapshot.swarm != nil ? .swarm : .network, ascii: ascii, size: size)
+    public static func initial(for snapshot: DashboardSnapshot, ascii: Bool = false, size: Size = .minimum,
+                               handout: Handout? = nil) -> UIState {
+        var s = UIState(tab: snapshot.swarm != nil ? .swarm : .network, ascii: ascii, size: size)
+        s.handout = handout
+        return s
     }
 
     public var glyphs: Glyphs { ascii ? .ascii : .unicode }

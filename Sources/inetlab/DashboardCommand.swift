@@ -44,8 +44,11 @@ struct DashboardCommand: ParsableCommand {
 /// `inetlab open PATH`: the dashboard on a scenario file or a lab folder.
 struct Open: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Open a scenario file, or a lab folder (its first .yaml), in the dashboard.",
+        abstract: "Open a scenario file, or a lab folder, in the dashboard.",
         discussion: """
+        A lab folder (README.md handout and *.yaml scenarios) opens the scenario its handout's first step \
+        names, or else its first .yaml in name order (checks.yaml excluded); ? then shows the handout's \
+        numbered steps beside the keys.
         Examples:
           inetlab open labs/00-hello/hello.yaml
           inetlab open labs/00-hello --seed 3
@@ -57,25 +60,26 @@ struct Open: ParsableCommand {
     @OptionGroup var options: DashboardOptions
 
     func run() throws {
-        let file = try Self.scenarioFile(path)
-        try openDashboard(try loadOrExit(file, overrides: options.overrides), options: options)
+        let (file, handout) = try Self.scenarioFile(path)
+        try openDashboard(try loadOrExit(file, overrides: options.overrides), options: options, handout: handout)
     }
 
-    /// The file itself, or a folder's first `*.yaml`/`*.yml` in name order.
-    static func scenarioFile(_ path: String) throws -> String {
+    /// The file itself; for a lab folder, the scenario it opens and its handout.
+    static func scenarioFile(_ path: String) throws -> (String, Handout?) {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return path }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        guard let first = names.filter({ $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }).sorted().first else {
-            FileHandle.standardError.write(Data("error: no scenario (.yaml) in the folder '\(path)'\n".utf8))
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return (path, nil) }
+        do throws(LabFolder.Problem) {
+            let lab = try LabFolder(path: path)
+            return (lab.scenario, lab.handout)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
-        return (path as NSString).appendingPathComponent(first)
     }
 }
 
 /// Runs the dashboard on `loaded` until the user quits. The terminal is restored on every way out.
-func openDashboard(_ loaded: LoadedScenario, options: DashboardOptions) throws {
+func openDashboard(_ loaded: LoadedScenario, options: DashboardOptions, handout: Handout? = nil) throws {
     guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
         FileHandle.standardError.write(Data("inetlab: the dashboard needs a terminal; for a text report run: inetlab run \(loaded.file.hasPrefix("built-in:") ? "SCENARIO.yaml" : loaded.file)\n".utf8))
         throw ExitCode(1)
@@ -92,6 +96,6 @@ func openDashboard(_ loaded: LoadedScenario, options: DashboardOptions) throws {
     let host = SimulationHost(makeRun: { ScenarioRun(loaded, seed: seed, threads: 1, keepCheckpoints: true) },
                               onPublish: terminal.waker)
     host.start()
-    DashboardLoop.run(backend: terminal, host: host, ascii: terminal.asciiOnly)
+    DashboardLoop.run(backend: terminal, host: host, ascii: terminal.asciiOnly, handout: handout)
     host.stop()
 }

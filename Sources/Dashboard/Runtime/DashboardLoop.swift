@@ -17,16 +17,18 @@ public protocol TerminalBackend: AnyObject {
 /// The UI loop: renders the latest snapshot, waits for input or a new snapshot, reduces input into UI
 /// state and simulation commands. Runs on the main thread until the user quits.
 public enum DashboardLoop {
-    public static func run(backend: some TerminalBackend, host: SimulationHost, ascii: Bool) {
+    /// - Parameter handout: the lab's handout, for the help screen (`inetlab open labs/NN-name`).
+    public static func run(backend: some TerminalBackend, host: SimulationHost, ascii: Bool, handout: Handout? = nil) {
         var snapshot: DashboardSnapshot?
         var generation = 0
         var ui = UIState(ascii: ascii, size: backend.size)
+        ui.handout = handout
         var lastFrame: CellBuffer?
         var dirty = true
         while !backend.quitRequested {
             let latest = host.latest()
             if latest.generation != generation, let s = latest.snapshot {
-                if snapshot == nil { ui = UIState.initial(for: s, ascii: ascii, size: backend.size) }
+                if snapshot == nil { ui = UIState.initial(for: s, ascii: ascii, size: backend.size, handout: handout) }
                 generation = latest.generation
                 snapshot = s
                 ui.receive(s)

@@ -44,9 +44,40 @@ enum HelpView {
         return out
     }
 
+    /// The lab handout's steps as help lines: the title, then each step with a hanging indent.
+    static func handoutLines(_ h: Handout, width: Int) -> [(String, Style, Int)] {
+        var out: [(String, Style, Int)] = []
+        out.append(("Lab \(h.lab): \(h.title)", Theme.title, 0))
+        out.append(("The handout's steps (README.md)", Theme.dim, 1))
+        for step in h.steps {
+            let mark = "\(step.number). "
+            let pad = String(repeating: " ", count: mark.count)
+            for (i, w) in wrap(step.text, width: max(10, width - mark.count - 2)).enumerated() {
+                out.append(((i == 0 ? mark : pad) + w, Theme.text, 1))
+            }
+        }
+        return out
+    }
+
     static func draw(_ buf: inout CellBuffer, _ s: DashboardSnapshot, _ ui: UIState, in rect: Rect) {
-        let all = lines(ui, width: rect.width - 2)
-        let offset = min(ui.helpScroll, max(0, all.count - rect.height))
+        if let h = ui.handout {
+            if rect.width >= 120 {
+                // Side by side: the handout's steps on the left, the keys on the right.
+                let (left, right) = rect.splitLeft(min(64, rect.width * 2 / 5))
+                draw(handoutLines(h, width: left.width - 2), scroll: ui.helpScroll, &buf, in: Rect(x: left.x, y: left.y, width: left.width - 2, height: left.height), glyphs: ui.glyphs, bar: false)
+                for y in left.y..<left.maxY { buf.set(left.maxX - 1, y, ui.glyphs.vertical, Theme.frame) }
+                draw(lines(ui, width: right.width - 2), scroll: ui.helpScroll, &buf, in: right.inset(left: 1), glyphs: ui.glyphs, bar: true)
+            } else {
+                draw(handoutLines(h, width: rect.width - 2) + [("", Theme.text, 0)] + lines(ui, width: rect.width - 2),
+                     scroll: ui.helpScroll, &buf, in: rect, glyphs: ui.glyphs, bar: true)
+            }
+            return
+        }
+        draw(lines(ui, width: rect.width - 2), scroll: ui.helpScroll, &buf, in: rect, glyphs: ui.glyphs, bar: true)
+    }
+
+    static func draw(_ all: [(String, Style, Int)], scroll: Int, _ buf: inout CellBuffer, in rect: Rect, glyphs: Glyphs, bar: Bool) {
+        let offset = min(scroll, max(0, all.count - rect.height))
         for (r, line) in all.dropFirst(offset).prefix(rect.height).enumerated() {
             let (text, style, indent) = line
             if style == Theme.key || style == Theme.accent, text.count > 17, text.dropFirst(16).first == " " {
@@ -58,6 +89,6 @@ enum HelpView {
                 buf.put(text, x: rect.x + indent, y: rect.y + r, style: style, maxWidth: rect.width - indent)
             }
         }
-        buf.scrollBar(x: rect.maxX - 1, y: rect.y, rows: rect.height, total: all.count, offset: offset, glyphs: ui.glyphs)
+        if bar { buf.scrollBar(x: rect.maxX - 1, y: rect.y, rows: rect.height, total: all.count, offset: offset, glyphs: glyphs) }
     }
 }
