@@ -141,6 +141,7 @@ public final class ScenarioRun {
         var names: [String] = []
         var ranges: [Range<Int>] = []
         var churnControls: [(SimTime, NetControl<ScenarioApp.Command>)] = []
+        var joinTimes: [SimTime?] = []
         // First pass: create hosts (apps resolved in a second pass, once every address is known).
         for (gi, g) in spec.hosts.enumerated() {
             let region = g.region.flatMap { regionIndex[$0] } ?? 0
@@ -175,6 +176,7 @@ public final class ScenarioRun {
             let first = builder.hosts.count
             for (name, joinAt) in members {
                 let id = builder.addHost(name: name, group: g.group, region: region, link: link, nat: nat, app: .idle, joinAt: joinAt)
+                joinTimes.append(joinAt)
                 targets[name, default: []].append(id)
                 if members.count > 1 { targets[g.group, default: []].append(id) }
                 names.append(name)
@@ -229,11 +231,31 @@ public final class ScenarioRun {
                 }
             }
         }
+        // Session churn: each host's own alternation of sessions and downtimes from its join time.
+        var sessionControls: [(SimTime, NetControl<ScenarioApp.Command>)] = []
+        for (gi, g) in spec.hosts.enumerated() {
+            guard let sessions = g.sessions else { continue }
+            let model = ChurnModel(session: sessions.session.distribution, downtime: sessions.downtime.distribution,
+                                   departure: sessions.departure == "crash" ? .crash : .leave)
+            for node in ranges[gi] {
+                guard let joinAt = joinTimes[node] else { continue }
+                for e in model.events(for: [node], from: joinAt, until: endTime, seed: self.seed) {
+                    let control: NetControl<ScenarioApp.Command>
+                    switch (model.departure, e.up) {
+                    case (.leave, false): control = .leave(e.host)
+                    case (.leave, true): control = .join(e.host)
+                    case (.crash, false): control = .crash(e.host)
+                    case (.crash, true): control = .restart(e.host)
+                    }
+                    sessionControls.append((e.time, control))
+                }
+            }
+        }
         builder.replaceHosts(nodes)
         simulation = builder.build(seed: self.seed, threads: threads, connectTimeout: spec.options.connectTimeout.duration,
                                    logNATDrops: spec.options.logNatDrops, logCapacity: spec.options.logCapacity)
         for inj in spec.timeline { schedule(inj) }
-        for (t, c) in churnControls { simulation.state.scheduleControl(c, at: t) }
+        for (t, c) in churnControls + sessionControls { simulation.state.scheduleControl(c, at: t) }
         // Apply what happens at time zero (hosts joining), so the state at the start shows them up.
         while simulation.state.nextControlTime == .zero { simulation.step() }
         totalsAtRoundStart = totals()

@@ -1,4 +1,5 @@
 public import BitTorrent
+public import DHT
 public import Network
 public import SimKernel
 
@@ -148,12 +149,14 @@ public struct HostGroupSpec: Codable, Sendable, Hashable {
     public var arrivalGap: TimeSpan?
     /// Churn: every `every`, `leave` running hosts of the group leave and `join` new ones arrive.
     public var churn: ChurnSpec?
+    /// Churn by sessions: each host alternates online sessions and offline downtimes drawn from distributions.
+    public var sessions: SessionsSpec?
     /// The application the hosts run.
     public var app: AppSpec = AppSpec()
 
     enum CodingKeys: String, CodingKey {
         case group, count, region, up, down, latency, loss, nat, forward, natTimeout = "nat-timeout", join, absent
-        case arrivalGap = "arrival-gap", churn, app
+        case arrivalGap = "arrival-gap", churn, sessions, app
     }
 
     public init(group: String, count: Int = 1, up: BitRate, down: BitRate) {
@@ -176,6 +179,7 @@ public struct HostGroupSpec: Codable, Sendable, Hashable {
         absent = try c.decodeIfPresent(Bool.self, forKey: .absent) ?? false
         arrivalGap = try c.decodeIfPresent(TimeSpan.self, forKey: .arrivalGap)
         churn = try c.decodeIfPresent(ChurnSpec.self, forKey: .churn)
+        sessions = try c.decodeIfPresent(SessionsSpec.self, forKey: .sessions)
         app = try c.decodeIfPresent(AppSpec.self, forKey: .app) ?? AppSpec()
         guard !group.isEmpty, group.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw ScenarioValidation("expected a name of letters, digits, '-' or '_', found '\(group)'", key: CodingKeys.group)
@@ -189,6 +193,7 @@ public struct HostGroupSpec: Codable, Sendable, Hashable {
         if nat == .none, natTimeout != nil { throw ScenarioValidation("a NAT timeout needs a NAT; this group has nat: none", key: CodingKeys.natTimeout) }
         if absent, join != nil { throw ScenarioValidation("give 'join' or 'absent', not both", key: CodingKeys.absent) }
         if let g = arrivalGap, g.duration <= .zero { throw ScenarioValidation("must be longer than 0s", key: CodingKeys.arrivalGap) }
+        if churn != nil, sessions != nil { throw ScenarioValidation("give 'churn' or 'sessions', not both", key: CodingKeys.sessions) }
     }
 
     /// The names of the group's hosts.
@@ -419,6 +424,59 @@ public struct ChurnSpec: Codable, Sendable, Hashable {
         join = try c.decodeIfPresent(Int.self, forKey: .join) ?? 0
         guard every.duration >= .seconds(1) else { throw ScenarioValidation("must be at least 1s", key: CodingKeys.every) }
         guard leave >= 0, join >= 0 else { throw ScenarioValidation("counts must be 0 or more") }
+    }
+}
+
+/// Session churn: every host of the group stays online for a session, goes offline for a downtime, comes
+/// back (with its pieces on disk, but no connections and an empty DHT routing table), and so on.
+public struct SessionsSpec: Codable, Sendable, Hashable {
+    public var session: DurationDistributionSpec
+    public var downtime: DurationDistributionSpec
+    /// `leave` (graceful: connections closed, the tracker told) or `crash`.
+    public var departure: String = "leave"
+    enum CodingKeys: String, CodingKey { case session, downtime, departure }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        session = try c.decode(DurationDistributionSpec.self, forKey: .session)
+        downtime = try c.decode(DurationDistributionSpec.self, forKey: .downtime)
+        departure = try c.decodeIfPresent(String.self, forKey: .departure) ?? "leave"
+        guard departure == "leave" || departure == "crash" else {
+            throw ScenarioValidation("expected leave or crash, found '\(departure)'", key: CodingKeys.departure)
+        }
+    }
+}
+
+/// A distribution of durations: `{exponential: 10m}`, `{pareto: 10m, shape: 1.5}` (mean and shape > 1:
+/// heavy-tailed, as measured P2P sessions are) or `{fixed: 10m}`.
+public struct DurationDistributionSpec: Codable, Sendable, Hashable {
+    public var exponential: TimeSpan?
+    public var pareto: TimeSpan?
+    public var shape: Double?
+    public var fixed: TimeSpan?
+    enum CodingKeys: String, CodingKey { case exponential, pareto, shape, fixed }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        exponential = try c.decodeIfPresent(TimeSpan.self, forKey: .exponential)
+        pareto = try c.decodeIfPresent(TimeSpan.self, forKey: .pareto)
+        shape = try c.decodeIfPresent(Double.self, forKey: .shape)
+        fixed = try c.decodeIfPresent(TimeSpan.self, forKey: .fixed)
+        let given = [exponential, pareto, fixed].compactMap { $0 }
+        guard given.count == 1, let mean = given.first else {
+            throw ScenarioValidation("give exactly one of exponential, pareto or fixed with its mean, e.g. {exponential: 10m}")
+        }
+        guard mean.duration > .zero else { throw ScenarioValidation("the mean must be longer than 0s") }
+        if pareto != nil {
+            guard let a = shape, a > 1, a.isFinite else { throw ScenarioValidation("a Pareto distribution needs 'shape' above 1 (e.g. 1.5)", key: CodingKeys.shape) }
+        } else if shape != nil {
+            throw ScenarioValidation("'shape' belongs to a pareto distribution", key: CodingKeys.shape)
+        }
+    }
+
+    /// The distribution for the churn model.
+    public var distribution: ChurnModel.Distribution {
+        if let m = exponential { return .exponential(mean: m.duration) }
+        if let m = pareto { return .pareto(mean: m.duration, shape: shape ?? 1.5) }
+        return .fixed(fixed?.duration ?? .seconds(1))
     }
 }
 

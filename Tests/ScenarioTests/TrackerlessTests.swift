@@ -178,3 +178,51 @@ import SimKernel
         #expect((kept.rounds.last?.dht?.storedPeers ?? 0) > 0)
     }
 }
+
+/// Session churn: hosts alternate sessions and downtimes drawn from distributions.
+@Suite struct SessionChurnTests {
+    static func scenario(_ sessions: String) -> String {
+        """
+        name: sessions
+        seed: 4
+        duration: 4h
+        round: 60s
+        regions: [{name: eu}]
+        hosts:
+          - group: node
+            count: 200
+            up: 1Mbps
+            down: 1Mbps
+            sessions: \(sessions)
+        """
+    }
+
+    /// An alternating renewal process is up a fraction E[session] / (E[session] + E[downtime]) of the time.
+    @Test(arguments: [("{session: {exponential: 30m}, downtime: {exponential: 10m}}", 0.75),
+                      ("{session: {pareto: 20m, shape: 2.5}, downtime: {fixed: 20m}}", 0.5)])
+    func availabilityMatchesTheRenewalFormula(sessions: String, expected: Double) throws {
+        let run = ScenarioRun(try ScenarioLoader.parse(Self.scenario(sessions), file: "s.yaml"))
+        withLargeStack { run.runToEnd() }
+        // Skip the first two hours (everyone starts online); average the rest.
+        let rows = run.rows.filter { $0.timeS > 7200 }
+        let online = Double(rows.map(\.hostsRunning).reduce(0, +)) / Double(rows.count * 200)
+        #expect(abs(online - expected) < 0.06, "online fraction \(online), renewal theory says \(expected)")
+        #expect(run.rows[0].hostsRunning > 180, "everyone starts online")
+    }
+
+    @Test func badDistributionsAreRefusedWithTheirPlace() throws {
+        let e1 = #expect(throws: ScenarioError.self) {
+            try ScenarioLoader.parse(Self.scenario("{session: {pareto: 20m}, downtime: {fixed: 1m}}"), file: "p.yaml")
+        }
+        #expect(e1?.message.contains("shape") == true)
+        #expect(e1?.line == 11)
+        let e2 = #expect(throws: ScenarioError.self) {
+            try ScenarioLoader.parse(Self.scenario("{session: {exponential: 20m, fixed: 1m}, downtime: {fixed: 1m}}"), file: "x.yaml")
+        }
+        #expect(e2?.message.contains("exactly one") == true)
+        let e3 = #expect(throws: ScenarioError.self) {
+            try ScenarioLoader.parse(Self.scenario("{session: {fixed: 1m}, downtime: {fixed: 1m}, departure: vanish}"), file: "d.yaml")
+        }
+        #expect(e3?.message.contains("leave or crash") == true)
+    }
+}
