@@ -210,6 +210,15 @@ public struct BTPeer: HostApplication, Sendable {
     public var inEndgame = false
 
     static let rechokeTimer: UInt64 = 1, announceTimer: UInt64 = 2, leaveTimer: UInt64 = 3
+    /// Timers cannot be cancelled, so the announce timer carries a generation in bits 8…47 (the top byte
+    /// stays clear for embedders' tokens); a timer whose generation is not the latest is ignored.
+    var announceTimerGeneration: UInt64 = 0
+    static func announceToken(_ generation: UInt64) -> UInt64 { announceTimer | (generation & 0xFF_FFFF_FFFF) << 8 }
+
+    mutating func setAnnounceTimer(after delay: SimDuration, _ io: inout HostIO<BTMessage>) {
+        announceTimerGeneration &+= 1
+        io.setTimer(Self.announceToken(announceTimerGeneration), after: delay)
+    }
 
     public init(config: Config) {
         self.config = config
@@ -259,11 +268,12 @@ public struct BTPeer: HostApplication, Sendable {
             case Self.rechokeTimer:
                 rechoke(&io)
                 io.setTimer(Self.rechokeTimer, after: config.rechokeInterval)
-            case Self.announceTimer:
-                announce(.none, &io)
             case Self.leaveTimer:
                 depart(&io)
-            default: break
+            default:
+                // Only the latest announce timer counts: an answer re-arms it, so the one-minute retry
+                // set with the request must not fire a second announce stream.
+                if token == Self.announceToken(announceTimerGeneration) { announce(.none, &io) }
             }
         case .datagram(_, _, let message, _):
             if case .announceReply(let interval, let peers, _, _) = message { announceReply(interval: interval, peers: peers, &io) }
@@ -305,12 +315,12 @@ public struct BTPeer: HostApplication, Sendable {
                                      left: max(0, left), numwant: event == .stopped ? 0 : config.numwant)
         io.sendDatagram(msg, size: msg.wireSize, from: config.port, to: tracker)
         // Without an answer (tracker down, datagram lost) try again in a minute; an answer resets this.
-        if event != .stopped { io.setTimer(Self.announceTimer, after: .seconds(60)) }
+        if event != .stopped { setAnnounceTimer(after: .seconds(60), &io) }
     }
 
     mutating func announceReply(interval: SimDuration, peers: [Endpoint], _ io: inout HostIO<BTMessage>) {
         stats.announceReplies += 1
-        io.setTimer(Self.announceTimer, after: max(interval, .seconds(30)))
+        setAnnounceTimer(after: max(interval, .seconds(30)), &io)
         addPeers(peers, from: .tracker, io: &io)
     }
 
