@@ -49,7 +49,12 @@ final class DashboardSession {
         // A small shell wrapper: run the dashboard, then print a marker with its exit status. The wrapper
         // ignores SIGINT itself (as an interactive shell does), so Ctrl-C reaches only the dashboard.
         let script = "trap '' INT; LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color '\(binary.path)' \(args); echo \(Self.exitMarker)-$?; sleep 600"
-        let r = Tmux.run(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "-c", CLI.root.path, "sh", "-c", script])
+        // A tmux server that is exiting (its last session was just killed) refuses new sessions for a moment: retry.
+        var r = Tmux.run(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "-c", CLI.root.path, "sh", "-c", script])
+        for _ in 0..<20 where r.status != 0 {
+            Thread.sleep(forTimeInterval: 0.1)
+            r = Tmux.run(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "-c", CLI.root.path, "sh", "-c", script])
+        }
         guard r.status == 0 else { throw CLIError.notBuilt }
     }
 
@@ -60,6 +65,18 @@ final class DashboardSession {
     func type(_ text: String) { Tmux.run(["send-keys", "-t", name, "-l", text]) }
     func resize(_ width: Int, _ height: Int) { Tmux.run(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"]) }
     var screen: String { Tmux.run(["capture-pane", "-p", "-t", name]).output }
+    /// Whether the program in the pane asked for mouse reports (ncurses' `mousemask`), in SGR (1006) encoding.
+    var mouseReporting: Bool {
+        Tmux.run(["display-message", "-p", "-t", name, "#{mouse_standard_flag}#{mouse_sgr_flag}"]).output.hasPrefix("11")
+    }
+    /// A left click at cell (x, y), 0-based, as the terminal reports it: the SGR (1006) press and release
+    /// sequences, typed into the pane literally (tmux's `send-keys -M` only forwards real mouse events).
+    func click(x: Int, y: Int) {
+        type("\u{1B}[<0;\(x + 1);\(y + 1)M")
+        type("\u{1B}[<0;\(x + 1);\(y + 1)m")
+    }
+    /// One notch of the mouse wheel at (x, y).
+    func wheel(down: Bool, x: Int, y: Int) { type("\u{1B}[<\(down ? 65 : 64);\(x + 1);\(y + 1)M") }
     var alternateScreen: Bool { Tmux.run(["display-message", "-p", "-t", name, "#{alternate_on}"]).output.hasPrefix("1") }
     var panePID: Int32? { Int32(Tmux.run(["display-message", "-p", "-t", name, "#{pane_pid}"]).output.trimmingCharacters(in: .whitespacesAndNewlines)) }
 
@@ -185,6 +202,83 @@ struct DashboardE2ETests {
         let used = try cpuTicks() - before
         #expect(used <= 2, "paused, the dashboard used \(used) clock ticks of CPU in 2 s")
         s.keys("q")
+        s.wait(for: "\(DashboardSession.exitMarker)-0")
+    }
+
+    @Test func mouseClicksSelectARowAndATab() throws {
+        let s = try DashboardSession(arguments: [])
+        var screen = s.wait(for: "peer-3")
+        s.wait(timeout: 5, "mouse reporting on") { _ in s.mouseReporting }
+        #expect(screen.contains("›seed"), "the first peer is selected at the start")
+        // Click a peer row of the swarm view: it becomes the selection.
+        var lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let row = try #require(lines.firstIndex { $0.hasPrefix(" peer-3 ") })
+        s.click(x: 4, y: row)
+        screen = s.wait(for: "›peer-3")
+        #expect(!screen.contains("›seed"))
+        // Click a tab in the tab bar: the choke view opens on the selected peer.
+        let tab = try #require(lines[1].range(of: "2 Choke rounds"))
+        s.click(x: lines[1].distance(from: lines[1].startIndex, to: tab.lowerBound) + 2, y: 1)
+        screen = s.wait(for: "peer-3 · leech")
+        #expect(screen.contains("PEERS"))
+        // The wheel moves the selection (three rows a notch).
+        lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        s.wheel(down: true, x: 4, y: 8)
+        s.wait(for: "peer-6 · leech")
+        s.keys("q")
+        s.wait(for: "\(DashboardSession.exitMarker)-0")
+        #expect(!s.alternateScreen)
+    }
+
+    @Test func joinTenLeechersFromTheCommandLineAndStepBack() throws {
+        let s = try DashboardSession(arguments: [])
+        var screen = s.wait(for: "31 peers")
+        s.keys(":")
+        s.type("join 10 l")
+        s.keys("Tab")
+        s.wait(for: ":join 10 leechers")
+        s.keys("Enter")
+        screen = s.wait(for: "41 peers")
+        #expect(screen.contains("join 10 leechers: reserve-1 … reserve-10 (10 hosts) at 0s"))
+        s.keys("5")
+        s.wait(for: "inject.join")
+        // None left: the line stays open with the error.
+        s.keys(":")
+        s.type("join 1 leechers")
+        s.keys("Enter")
+        s.wait(for: "no absent leechers left")
+        s.keys("Escape", "1", "b")
+        screen = s.wait(for: "31 peers")
+        #expect(screen.contains("back to the start"))
+        s.keys("q")
+        s.wait(for: "\(DashboardSession.exitMarker)-0")
+    }
+
+    @Test func openALabFolderShowsItsHandoutInTheHelp() throws {
+        let lab = FileManager.default.temporaryDirectory.appendingPathComponent("inetlab-e2e-\(UUID().uuidString)/07-demo")
+        try FileManager.default.createDirectory(at: lab, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: lab.deletingLastPathComponent()) }
+        let hello = try String(contentsOf: CLI.root.appendingPathComponent("labs/00-hello/hello.yaml"), encoding: .utf8)
+        try hello.write(to: lab.appendingPathComponent("pings.yaml"), atomically: true, encoding: .utf8)
+        // Alphabetically first, but not what the handout opens (and not a valid scenario).
+        try "not: a scenario\n".write(to: lab.appendingPathComponent("a-broken.yaml"), atomically: true, encoding: .utf8)
+        try "checks: []\n".write(to: lab.appendingPathComponent("checks.yaml"), atomically: true, encoding: .utf8)
+        try """
+        # Pings behind NATs
+
+        ## Steps
+
+        1. Open `pings.yaml` and step two rounds with `n`.
+        2. Crash the server: `:crash server`.
+        """.write(to: lab.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
+
+        let s = try DashboardSession(arguments: ["open", lab.path])
+        s.wait(for: "round 1/12")
+        s.keys("?")
+        let screen = s.wait(for: "Lab 07-demo: Pings behind NATs")
+        #expect(screen.contains("1. Open pings.yaml and step two rounds with n."))
+        #expect(screen.contains("2. Crash the server: :crash server."))
+        s.keys("Escape", "q")
         s.wait(for: "\(DashboardSession.exitMarker)-0")
     }
 
