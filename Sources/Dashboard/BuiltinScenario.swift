@@ -4,11 +4,11 @@ public enum BuiltinScenario {
     public static let `default` = swarmBehindNATs
 
     /// A BitTorrent swarm of 30 peers behind mixed NATs, one tracker and one seed, every peer also in the
-    /// Kademlia DHT; the tracker crashes at 120 s and restarts at 240 s, and the DHT keeps the swarm finding
+    /// Kademlia DHT; the tracker crashes at 60 s and restarts at 240 s, and the DHT keeps the swarm finding
     /// peers meanwhile. Ten more leechers wait in the `reserve` group (`absent: true`) for `join 10 leechers`.
     public static let swarmBehindNATs = (file: "built-in:swarm-behind-nats.yaml", text: """
     name: swarm behind NATs
-    description: "30 peers (public, full-cone, port-restricted, symmetric) fetch a 16 MB file from one seed, finding each other through the tracker and the DHT. The tracker crashes at 120 s (or type crash tracker) and the DHT keeps finding peers; join 10 leechers brings in the reserve, who find the swarm through the DHT alone while the tracker is down."
+    description: "30 peers (public, full-cone, port-restricted, symmetric) fetch a 16 MB file from one seed, finding each other through the tracker and the DHT. The tracker crashes at 60 s (or type crash tracker) and the DHT keeps finding peers; join 10 leechers brings in the reserve, who find the swarm through the DHT alone while the tracker is down."
     seed: 7
     round: 10s
     duration: 900s
@@ -24,7 +24,7 @@ public enum BuiltinScenario {
       - {group: mobile, count: 6, region: us, up: 512kbps, down: 5Mbps, nat: symmetric, app: {peer: {swarm: movie}}}
       - {group: reserve, count: 10, region: us, up: 1Mbps, down: 10Mbps, nat: port-restricted, absent: true, app: {peer: {swarm: movie}}}
     timeline:
-      - {at: 120s, crash: tracker}
+      - {at: 60s, crash: tracker}
       - {at: 240s, restart: tracker}
     """)
 

@@ -16,6 +16,7 @@ public typealias SnapshotContributor = @Sendable (ScenarioRun, inout DashboardSn
 public enum DashboardExtensions {
     public static let snapshotContributors: [SnapshotContributor] = [
         { run, snapshot in snapshot.swarm = SwarmSnapshot.capture(from: run) },
+        { run, snapshot in snapshot.dht = DHTSnapshot.capture(from: run) },
     ]
     public static let commands: [CommandSpec] = CommandRegistry.bitTorrent
 }

@@ -42,11 +42,14 @@ extension SwarmSnapshot {
             }
             let nat = host.nat?.config.preset?.rawValue
             let connectable = host.nat.map { $0.config.portForwards[p.config.port] != nil } ?? true
-            peers.append(PeerSnapshot(name: names[id], state: st, have: have, downloading: downloading,
-                                      upRate: Int64(rates.up * 8), downRate: Int64(rates.down * 8),
-                                      uploaded: p.stats.bytesUploaded, downloaded: p.stats.bytesDownloaded, nat: nat,
-                                      connectable: connectable, neighbours: p.connectionCount, completedAt: p.stats.completedAt,
-                                      choke: ChokeSnapshot(rounds: rounds, ledger: ledger)))
+            var snapshot = PeerSnapshot(name: names[id], state: st, have: have, downloading: downloading,
+                                        upRate: Int64(rates.up * 8), downRate: Int64(rates.down * 8),
+                                        uploaded: p.stats.bytesUploaded, downloaded: p.stats.bytesDownloaded, nat: nat,
+                                        connectable: connectable, neighbours: p.connectionCount, completedAt: p.stats.completedAt,
+                                        choke: ChokeSnapshot(rounds: rounds, ledger: ledger))
+            snapshot.peersFromTracker = p.stats.peersFromTracker
+            snapshot.peersFromDHT = p.stats.peersFromDHT
+            peers.append(snapshot)
         }
         var tracker: TrackerSnapshot?
         if let t = swarm.tracker, let host = run.targets[t]?.first, let app = state.nodes[host].app.tracker {

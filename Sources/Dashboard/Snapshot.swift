@@ -359,6 +359,10 @@ public struct PeerSnapshot: Sendable, Hashable {
     public var completedAt: SimTime?
     /// Its choker's decisions and the reciprocity ledger.
     public var choke: ChokeSnapshot?
+    /// Peer addresses it learnt from the tracker and from the DHT (how it keeps finding peers when the
+    /// tracker is down).
+    public var peersFromTracker = 0
+    public var peersFromDHT = 0
 
     public init(name: String, state: State, have: PieceBits, downloading: PieceBits? = nil, upRate: Int64 = 0,
                 downRate: Int64 = 0, uploaded: Int64 = 0, downloaded: Int64 = 0, nat: String? = nil, connectable: Bool = true,
@@ -461,8 +465,11 @@ public struct DHTNodeSnapshot: Sendable, Hashable {
     public var buckets: [DHTBucket]
     /// Values (peer lists) it stores for others.
     public var keysStored: Int
-    public init(name: String, id: String, isUp: Bool = true, buckets: [DHTBucket], keysStored: Int = 0) {
+    /// Lookups it has in progress.
+    public var runningLookups: Int
+    public init(name: String, id: String, isUp: Bool = true, buckets: [DHTBucket], keysStored: Int = 0, runningLookups: Int = 0) {
         self.name = name; self.id = id; self.isUp = isUp; self.buckets = buckets; self.keysStored = keysStored
+        self.runningLookups = runningLookups
     }
     /// Contacts in every bucket.
     public var contactCount: Int { buckets.reduce(0) { $0 + $1.contacts.count } }
@@ -506,10 +513,17 @@ public struct DHTLookup: Sendable, Hashable {
     public var hops: [DHTHop]
     /// Peers found (get_peers).
     public var peersFound: Int
+    /// When the path is not recorded (`hops` empty): the hop count of the closest node that answered
+    /// (1 = from the origin's own routing table), and the queries the lookup sent.
+    public var hopCount: Int?
+    public var messages: Int?
+    /// For an announce: the nodes that stored the peer.
+    public var storedAt: Int?
     public init(origin: String, target: String, kind: String, status: Status, started: SimTime, finished: SimTime? = nil,
-                hops: [DHTHop], peersFound: Int = 0) {
+                hops: [DHTHop], peersFound: Int = 0, hopCount: Int? = nil, messages: Int? = nil, storedAt: Int? = nil) {
         self.origin = origin; self.target = target; self.kind = kind; self.status = status; self.started = started
-        self.finished = finished; self.hops = hops; self.peersFound = peersFound
+        self.finished = finished; self.hops = hops; self.peersFound = peersFound; self.hopCount = hopCount
+        self.messages = messages; self.storedAt = storedAt
     }
 }
 

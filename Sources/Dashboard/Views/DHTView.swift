@@ -6,7 +6,7 @@ enum DHTView {
         ("CONT KEYS", "contacts in the node's routing table; values it stores for others"),
         ("bucket", "b N holds contacts whose ids share N leading bits with the node's id; k contacts at most, +N waiting to replace bad ones"),
         ("contact", "\u{25CF} good (heard from in the last 15 min), \u{25D0} questionable (silent for 15 min), \u{25CB} bad (failed to answer several queries)"),
-        ("lookup", "origin, RPC, target key, result, steps, time; the path lists each step's queried nodes with the leading bits they share with the target (higher = closer); \u{2717} = no answer"),
+        ("lookup", "origin, RPC (find_node, get_peers, announce = get_peers then announce_peer; bootstrap = find_node on its own id), target key, result, steps, time, peers found; the path lists each step's queried nodes with the leading bits they share with the target (higher = closer), \u{2717} = no answer; where only the outcome is recorded: peers found, nodes that stored an announce, hops to the closest node that answered (1 = from its own routing table), queries sent"),
         ("keyspace load", "keys stored per node, nodes in list order: an even spread means the keyspace is balanced"),
     ]
 
@@ -40,11 +40,21 @@ enum DHTView {
         drawNode(&buf, nodes[cursor], dht: dht, g: g, in: right.inset(left: 1))
     }
 
+    /// Contacts that are good, questionable and bad.
+    static func stateCounts(_ n: DHTNodeSnapshot) -> [Int] {
+        var counts = [0, 0, 0]
+        for b in n.buckets {
+            for c in b.contacts { counts[c.state == .good ? 0 : c.state == .questionable ? 1 : 2] += 1 }
+        }
+        return counts
+    }
+
     static func drawNode(_ buf: inout CellBuffer, _ n: DHTNodeSnapshot, dht: DHTSnapshot, g: Glyphs, in rect: Rect) {
         var y = rect.y
         let maxX = rect.maxX
         buf.spans([(n.name, Theme.title), (" · id ", Theme.dim), (String(n.id.prefix(16)) + String(g.ellipsis), Theme.info),
-                   (" · \(n.contactCount) contacts in \(n.buckets.count) buckets · \(n.keysStored) keys · ", Theme.text),
+                   (" · \(n.contactCount) contacts in \(n.buckets.count) bucket\(n.buckets.count == 1 ? "" : "s") · \(n.keysStored) key\(n.keysStored == 1 ? "" : "s") · "
+                    + (n.runningLookups > 0 ? "\(n.runningLookups) lookups running · " : ""), Theme.text),
                    (n.isUp ? "\(g.running) up" : "\(g.crashed) DOWN", n.isUp ? Theme.ok : Theme.failed)], x: rect.x, y: y, maxX: maxX)
         y += 1
         buf.rule(x: rect.x, y: y, width: rect.width,
@@ -77,11 +87,30 @@ enum DHTView {
         for l in shown.suffix(max(0, (rect.maxY - 1 - y) / 2)).reversed() {
             guard y + 1 < rect.maxY - 1 else { break }
             let (mark, st): (Character, Style) = l.status == .succeeded ? (g.check, Theme.ok) : l.status == .failed ? (g.cross, Theme.bad) : (g.play.first ?? ">", Theme.info)
-            let steps = l.hops.map(\.step).max() ?? 0
+            let steps = l.hops.map(\.step).max() ?? l.hopCount ?? 0
             let took = l.finished.map { Format.duration($0 - l.started) } ?? "running"
+            let target = l.target.count > 12 ? String(l.target.prefix(12)) + String(g.ellipsis) : l.target
+            let origin = own.isEmpty ? " \(l.origin) " : " "
+            let peers = l.kind == "get_peers" || l.kind == "announce" ? "\(l.peersFound) peer\(l.peersFound == 1 ? "" : "s")" : nil
             buf.set(rect.x + 1, y, mark, st)
-            buf.spans([(" \(l.origin) ", Theme.text), (l.kind + " ", Theme.info), (String(l.target.prefix(12)) + String(g.ellipsis), Theme.dim),
-                       (" · \(l.status.rawValue), \(steps) steps, \(took)", st), (l.kind == "get_peers" ? ", \(l.peersFound) peers" : "", Theme.text)],
+            if l.hops.isEmpty {
+                // Only the outcome is recorded: the result and time on the first line; how far the closest
+                // answer was, the queries, the peers found and where it was stored on the second.
+                let outcome = l.kind == "bootstrap" ? " · \(l.status.rawValue)" : " · \(l.status.rawValue) in \(took)"
+                buf.spans([(origin, Theme.text), (l.kind + " ", Theme.info), (target, Theme.dim), (outcome, st)], x: rect.x + 2, y: y, maxX: maxX)
+                y += 1
+                var what: [String] = []
+                if let peers { what.append(peers) }
+                if let stored = l.storedAt { what.append("stored on \(stored) node\(stored == 1 ? "" : "s")") }
+                if let h = l.hopCount, l.kind != "bootstrap" { what.append("\(h) hop\(h == 1 ? "" : "s")") }
+                if let m = l.messages { what.append("\(m) quer\(m == 1 ? "y" : "ies")") }
+                if !what.isEmpty { buf.put("   " + what.joined(separator: " · "), x: rect.x, y: y, style: Theme.dim, maxWidth: rect.width) }
+                y += 1
+                continue
+            }
+            let found = peers.map { ", " + $0 } ?? ""
+            buf.spans([(origin, Theme.text), (l.kind + " ", Theme.info), (target, Theme.dim),
+                       (" · \(l.status.rawValue), \(steps) steps, \(took)", st), (found, Theme.text)],
                       x: rect.x + 2, y: y, maxX: maxX)
             y += 1
             var parts: [(String, Style)] = [("   ", Theme.text)]

@@ -80,6 +80,7 @@ enum InspectorView {
                 .field("bytes down/up", "\(Format.bytes(p.downloaded)) / \(Format.bytes(p.uploaded))", Theme.text),
                 .field("share ratio", p.downloaded > 0 ? Format.decimal(Double(p.uploaded) / Double(p.downloaded), places: 2) : "-", Theme.text),
                 .field("neighbours", "\(p.neighbours)", Theme.text),
+                .field("peers from", "tracker \(p.peersFromTracker) · DHT \(p.peersFromDHT)", Theme.text),
                 .field("connectable", p.connectable ? "yes" : "no (behind \(p.nat ?? "a NAT") without a forward)", p.connectable ? Theme.text : Theme.warn),
                 .field("completed", p.completedAt.map { "at \(Format.time($0))" } ?? "not yet", Theme.text),
             ]
@@ -92,7 +93,9 @@ enum InspectorView {
                 .section("DHT node"),
                 .field("id", n.id, Theme.info),
                 .field("contacts", "\(n.contactCount) in \(n.buckets.count) buckets", Theme.text),
+                .field("good/quest./bad", DHTView.stateCounts(n).map(String.init).joined(separator: " / "), Theme.text),
                 .field("keys stored", "\(n.keysStored)", Theme.text),
+                .field("lookups running", "\(n.runningLookups)", Theme.text),
             ]
         }
         return out

@@ -58,7 +58,7 @@ enum SwarmView {
         let present = swarm.peers.count - counts[.departed, default: 0]
         var head: [(String, Style)] = [
             ("Swarm \(swarm.name)", Theme.title),
-            (" · \(swarm.peers.count) peers: \(counts[.seed, default: 0]) seeds, \(counts[.leecher, default: 0]) leechers, ", Theme.text),
+            (" · \(swarm.peers.count) peers: \(counts[.seed, default: 0]) seed\(counts[.seed, default: 0] == 1 ? "" : "s"), \(counts[.leecher, default: 0]) leechers, ", Theme.text),
             ("\(counts[.freeRider, default: 0]) free-riders", counts[.freeRider, default: 0] > 0 ? Theme.warn : Theme.text),
             (", \(counts[.departed, default: 0]) departed", Theme.text),
             (" · \(swarm.pieceCount) pieces of \(Format.binaryBytes(swarm.pieceLength))", Theme.text),

@@ -1,0 +1,90 @@
+import DHT
+import Network
+public import Scenario
+import SimKernel
+
+extension DHTSnapshot {
+    /// Lookups kept in a snapshot (the newest), read from the event log.
+    static let lookupLimit = 200
+
+    /// The DHT of a run, as the DHT view shows it: every host that runs a DHT node (a swarm peer with
+    /// `dht: true`, or a `dht-node` host) and has started at least once, with its routing table; and the
+    /// latest finished lookups (from the `dht.lookup.done` entries of the event log). Nil without a DHT.
+    public static func capture(from run: ScenarioRun) -> DHTSnapshot? {
+        let state = run.simulation.state
+        let names = run.hostNames
+        let now = state.now
+        var members: [(id: Int, node: DHTNode, running: Bool)] = []
+        var known: [DHTID: String] = [:]
+        var config: DHTNode.Config?
+        for (i, host) in state.nodes.enumerated() {
+            guard let node = host.app.dht else { continue }
+            if config == nil { config = node.config }
+            // A node that has never started (an absent host) has no id and no table yet: not shown.
+            guard node.hasID else { continue }
+            members.append((i, node, host.running && node.isRunning))
+            known[node.id] = names[i]
+        }
+        guard let config else { return nil }
+        let seconds = UInt32(clamping: now.nanoseconds / 1_000_000_000)
+        var nodes: [DHTNodeSnapshot] = []
+        nodes.reserveCapacity(members.count)
+        for m in members {
+            let table = m.node.table
+            var buckets: [DHTBucket] = []
+            buckets.reserveCapacity(table.bucketCount)
+            for b in 0..<table.bucketCount {
+                let contacts = table.bucket(b).map { c -> DHTContact in
+                    let st: DHTContact.State
+                    switch table.state(of: c, at: seconds) {
+                    case .good: st = .good
+                    case .questionable: st = .questionable
+                    case .bad: st = .bad
+                    }
+                    return DHTContact(name: known[c.id] ?? c.endpoint.description, id: c.id.hex, state: st,
+                                      lastSeen: c.hasReplied ? .seconds(Int64(c.lastActive)) : nil)
+                }
+                buckets.append(DHTBucket(prefixLength: b, contacts: contacts))
+            }
+            nodes.append(DHTNodeSnapshot(name: names[m.id], id: m.node.id.hex, isUp: m.running, buckets: buckets,
+                                         keysStored: m.node.storage.keyCount, runningLookups: m.node.activeLookups))
+        }
+        return DHTSnapshot(k: config.k, alpha: config.alpha, nodes: nodes, lookups: lookups(state.log, names: names))
+    }
+
+    /// The newest finished lookups of the event log, oldest first.
+    static func lookups(_ log: EventLog, names: [String]) -> [DHTLookup] {
+        var out: [DHTLookup] = []
+        for e in log.entries.reversed() where e.kind == "dht.lookup.done" || e.kind == "dht.bootstrap.done" {
+            guard out.count < lookupLimit else { break }
+            let origin = e.node.map { $0 < names.count ? names[$0] : "#\($0)" } ?? "env"
+            func int(_ key: String) -> Int? {
+                switch e[key] {
+                case .int(let v)?: return Int(v)
+                case .double(let v)?: return Int(v)
+                default: return nil
+                }
+            }
+            func double(_ key: String) -> Double? {
+                switch e[key] {
+                case .int(let v)?: return Double(v)
+                case .double(let v)?: return v
+                default: return nil
+                }
+            }
+            let bootstrap = e.kind == "dht.bootstrap.done"
+            let ms = double("ms") ?? 0
+            let started = max(.zero, e.time - SimDuration.nanoseconds(Int64(ms * 1e6)))
+            var kind = bootstrap ? "bootstrap" : "lookup"
+            if !bootstrap, case .string(let k)? = e["kind"] { kind = k }
+            let target: String
+            if case .string(let t)? = e["target"] { target = t } else { target = bootstrap ? "own id" : "?" }
+            let ok = bootstrap ? (int("contacts") ?? 0) > 0 : int("ok") == 1
+            out.append(DHTLookup(origin: origin, target: target, kind: kind, status: ok ? .succeeded : .failed,
+                                 started: bootstrap ? e.time : started, finished: e.time, hops: [],
+                                 peersFound: int("peers") ?? 0, hopCount: int("hops"), messages: int("messages"),
+                                 storedAt: int("stored")))
+        }
+        return out.reversed()
+    }
+}
