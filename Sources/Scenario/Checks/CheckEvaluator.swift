@@ -129,6 +129,7 @@ private struct Session {
             return CheckOutcome(passed: holds, measured: left, expected: expected, reason: reason)
         }
         let value = try eval(node, Scope())
+        if value == .null { throw .unmet("\(text(node)) is null (the run has no value for it)") }
         guard case .bool(let b) = value else {
             throw .authoring("a check must be a comparison or a condition (true or false); this is \(value.kindDescription)", offset: node.start)
         }
@@ -451,6 +452,16 @@ private struct Session {
             case .number(let x): return .number(abs(x))
             default: throw .authoring("abs needs a number, but \(text(args[0])) is \(v.kindDescription)", offset: args[0].start)
             }
+        case "starts_with":
+            let a = try eval(args[0], scope), b = try eval(args[1], scope)
+            if a == .null { return .bool(false) }
+            guard case .string(let whole) = a else {
+                throw .authoring("starts_with needs text, but \(text(args[0])) is \(a.kindDescription)", offset: args[0].start)
+            }
+            guard case .string(let prefix) = b else {
+                throw .authoring("starts_with needs a text prefix, but \(text(args[1])) is \(b.kindDescription)", offset: args[1].start)
+            }
+            return .bool(whole.hasPrefix(prefix))
         default:
             throw .authoring("unknown function '\(name)'", offset: node.start)
         }

@@ -5,7 +5,7 @@
 /// (`rounds[-1].swarm_completed`, `swarms[0].peers_detail[role == "free-rider"].completion_s`, a run's name
 /// first to read another run: `random.rounds`); `+ - * /`; comparisons; `and`, `or`, `not`; and functions
 /// (`mean`, `median`, `min`, `max`, `sum`, `count`, `fraction`, `all`, `any`, `percentile`, `first`, `last`,
-/// `at`, `abs`).
+/// `at`, `abs`, `starts_with`).
 public struct CheckExpression: Sendable, Hashable, CustomStringConvertible {
     /// The expression as written.
     public let source: String
@@ -98,7 +98,7 @@ enum CheckFunctions {
     static let arities: [String: ClosedRange<Int>] = [
         "count": 1...2, "sum": 1...1, "mean": 1...1, "median": 1...1, "min": 1...8, "max": 1...8,
         "percentile": 2...2, "fraction": 1...2, "all": 1...2, "any": 1...2, "first": 1...1, "last": 1...1,
-        "at": 2...2, "abs": 1...1,
+        "at": 2...2, "abs": 1...1, "starts_with": 2...2,
     ]
     /// Functions whose second argument is a condition evaluated for each element of the first.
     static let conditionFunctions: Set<String> = ["count", "fraction", "all", "any"]
@@ -107,6 +107,7 @@ enum CheckFunctions {
         "min": "min(LIST) or min(A, B, …)", "max": "max(LIST) or max(A, B, …)", "percentile": "percentile(LIST, 90%)",
         "fraction": "fraction(LIST, CONDITION)", "all": "all(LIST, CONDITION)", "any": "any(LIST, CONDITION)",
         "first": "first(LIST)", "last": "last(LIST)", "at": "at(ROWS, TIME), e.g. at(rounds, 300s)", "abs": "abs(NUMBER)",
+        "starts_with": "starts_with(TEXT, PREFIX), e.g. starts_with(name, \"late-\")",
     ]
     static let keywords: Set<String> = ["and", "or", "not", "true", "false", "null"]
 }
