@@ -156,46 +156,248 @@ public struct BTPeer: HostApplication, Sendable {
     /// Where this peer is in its life.
     public enum Phase: String, Sendable, Hashable { case idle, leeching, seeding, departed }
 
-    struct Neighbor: Sendable, Hashable {
-        var id: ConnectionID
-        var remote: Endpoint
-        var peer: UInt32 = .max
-        var handshaken = false
-        var have: BitArray
-        var haveCount = 0
-        /// Pieces they have that we lack.
-        var interesting = 0
-        var amChoking = true, amInterested = false, peerChoking = true, peerInterested = false
-        var outstanding: [Block] = []
-        var downloaded: Int64 = 0, uploaded: Int64 = 0
-        /// `downloaded`/`uploaded` at the last two rechokes (10 s and 20 s ago).
-        var downMarks: (Int64, Int64) = (0, 0), upMarks: (Int64, Int64) = (0, 0)
-        var connectedAt: SimTime
-        var lastBlockAt: SimTime
-        var initiator: Bool
+    /// The peer's whole state lives in one copy-on-write box: an application is copied out of and back
+    /// into its host's enum on every event, and one retain is much cheaper than one per collection.
+    var box: PeerBox
 
-        static func == (a: Neighbor, b: Neighbor) -> Bool { a.id == b.id && a.downloaded == b.downloaded && a.uploaded == b.uploaded && a.have == b.have }
-        func hash(into h: inout Hasher) { h.combine(id) }
+    /// The state, for mutation: copied first if a checkpoint shares it.
+    var state: PeerState {
+        get { box.state }
+        _modify {
+            if !isKnownUniquelyReferenced(&box) { box = PeerBox(box.state) }
+            yield &box.state
+        }
     }
 
-    struct Block: Sendable, Hashable { var piece: Int32; var block: Int32 }
+    public init(config: Config) { box = PeerBox(PeerState(config: config)) }
 
-    /// Per-block state of a piece being downloaded: 0 free, 1…254 outstanding requests, 255 received.
-    struct Partial: Sendable, Hashable {
-        var blocks: [UInt8]
-        var received = 0
+    public var config: Config {
+        get { box.state.config }
+        set { state.config = newValue }
     }
-
-    public var config: Config
-    public private(set) var phase: Phase = .idle
+    public var phase: Phase { box.state.phase }
     /// Pieces held (persist across a crash: they are on disk).
-    public private(set) var have: BitArray
-    public private(set) var haveCount = 0
+    public var have: BitArray { box.state.have }
+    public var haveCount: Int { box.state.haveCount }
     /// How many neighbours have each piece (rarity), kept incrementally.
-    public private(set) var availability: [UInt16]
-    var partial: [Int32: Partial] = [:]
-    var partialOrder: [Int32] = []
-    var neighbors: [ConnectionID: Neighbor] = [:]
+    public var availability: [UInt16] { box.state.availability }
+    public var rechokes: Int { box.state.rechokes }
+    public var stats: PeerStats { box.state.stats }
+    /// The latest rechoke records, oldest first.
+    public var history: Deque<ChokeRecord> { box.state.history }
+    public var inEndgame: Bool {
+        get { box.state.inEndgame }
+        set { state.inEndgame = newValue }
+    }
+
+    public var isComplete: Bool { box.state.isComplete }
+    /// Fraction of the file held, 0…1.
+    public var progress: Double { Double(haveCount) / Double(max(1, config.torrent.pieceCount)) }
+    public var connectionCount: Int { box.state.neighbors.count }
+    /// Pieces being downloaded (some blocks requested or received).
+    public var piecesInProgress: [Int] { box.state.partials.map { Int($0.piece) } }
+
+    /// Download and upload rates over roughly the last 20 s (since the rechoke before last), bytes per second.
+    public var recentRates: (down: Double, up: Double) {
+        let s = box.state
+        let window = Double(s.config.rechokeInterval.nanoseconds) * 2 / 1e9
+        var down: Int64 = 0, up: Int64 = 0
+        for n in s.neighbors.items { down += n.downloaded - n.downMarks.1; up += n.uploaded - n.upMarks.1 }
+        return (Double(down) / window, Double(up) / window)
+    }
+
+    /// Neighbours currently considered snubbing us (no block for `snubTimeout`), by peer id.
+    public func snubbedPeers(at now: SimTime) -> Set<UInt32> {
+        let s = box.state
+        return Set(s.neighbors.items.filter { now - $0.lastBlockAt > s.config.snubTimeout && now - $0.connectedAt > s.config.snubTimeout }.map(\.peer))
+    }
+
+    /// The reciprocity ledger, by peer id.
+    public var ledger: [LedgerEntry] {
+        box.state.neighbors.items.map {
+            LedgerEntry(peer: $0.peer, uploaded: $0.uploaded, downloaded: $0.downloaded, amChoking: $0.amChoking,
+                        peerChoking: $0.peerChoking, amInterested: $0.amInterested, peerInterested: $0.peerInterested)
+        }
+    }
+
+    public mutating func handle(_ event: AppEvent<BTMessage>, io: inout HostIO<BTMessage>) {
+        state.handle(event, &io)
+    }
+
+    /// Where a peer address came from.
+    public enum PeerSource: Sendable, Hashable { case tracker, dht }
+
+    /// Adds peer addresses learnt from the tracker or the DHT (own address and known ones skipped) and
+    /// connects to them up to the connection cap.
+    public mutating func addPeers(_ peers: [Endpoint], from source: PeerSource, io: inout HostIO<BTMessage>) {
+        state.addPeers(peers, from: source, &io)
+    }
+
+    /// True while the peer is in the swarm and has room for more connections than it knows addresses for.
+    public var wantsPeers: Bool {
+        let s = box.state
+        return (s.phase == .leeching || s.phase == .seeding) && s.candidates.isEmpty && s.neighbors.count + s.pending < s.config.maxConnections
+    }
+
+    /// True while the peer takes part in the swarm (started, not departed).
+    public var isActive: Bool { box.state.phase == .leeching || box.state.phase == .seeding }
+
+    public mutating func crash() { state.crash() }
+
+    public mutating func command(_ command: Command, io: inout HostIO<BTMessage>) {
+        switch command {
+        case .freeRide(let on): state.config.freeRider = on
+        case .leaveSwarm: state.depart(&io)
+        }
+    }
+
+    public static func digest(_ payload: BTMessage) -> UInt64 { payload.digest }
+}
+
+/// The box behind a `BTPeer`.
+///
+/// `@unchecked Sendable` is safe: `state` is only written through `BTPeer.state`'s `_modify`, which
+/// first replaces the box by a private copy unless this `BTPeer` holds the only reference. A box that
+/// two values (or two threads) can see is therefore never mutated again, only read — the same
+/// copy-on-write discipline as the standard collections.
+final class PeerBox: @unchecked Sendable {
+    var state: PeerState
+    init(_ state: PeerState) { self.state = state }
+}
+
+/// A fixed-size set of piece indices in 64-bit words, so the picker scans 64 pieces at a time.
+struct PieceBits: Sendable, Hashable {
+    private(set) var words: [UInt64]
+    let count: Int
+
+    init(count: Int, all: Bool = false) {
+        self.count = count
+        words = Array(repeating: 0, count: (count + 63) / 64)
+        if all { for p in 0..<count { self[p] = true } }
+    }
+
+    init(_ bits: BitArray) {
+        self.init(count: bits.count)
+        for (p, b) in bits.enumerated() where b { self[p] = true }
+    }
+
+    subscript(_ p: Int) -> Bool {
+        @inline(__always) get { words[p >> 6] >> UInt64(p & 63) & 1 != 0 }
+        @inline(__always) set {
+            if newValue { words[p >> 6] |= 1 << UInt64(p & 63) } else { words[p >> 6] &= ~(1 << UInt64(p & 63)) }
+        }
+    }
+
+    mutating func removeAll() { for w in words.indices { words[w] = 0 } }
+
+    /// Calls `body` with every index set in `self` and clear in `a` and `b`, in increasing order; stops
+    /// when it returns false.
+    func forEach(notIn a: PieceBits, notIn b: PieceBits, _ body: (Int) -> Bool) {
+        for w in words.indices {
+            var x = words[w] & ~a.words[w] & ~b.words[w]
+            while x != 0 {
+                if !body(w << 6 | x.trailingZeroBitCount) { return }
+                x &= x &- 1
+            }
+        }
+    }
+
+    /// Calls `body` with every index set, in increasing order.
+    func forEachSet(_ body: (Int) -> Void) {
+        for w in words.indices {
+            var x = words[w]
+            while x != 0 {
+                body(w << 6 | x.trailingZeroBitCount)
+                x &= x &- 1
+            }
+        }
+    }
+}
+
+/// One neighbour's connection state.
+struct Neighbor: Sendable {
+    var id: ConnectionID
+    var remote: Endpoint
+    var peer: UInt32 = .max
+    var handshaken = false
+    var have: PieceBits
+    var haveCount = 0
+    /// Pieces they have that we lack.
+    var interesting = 0
+    var amChoking = true, amInterested = false, peerChoking = true, peerInterested = false
+    var outstanding: [Block] = []
+    var downloaded: Int64 = 0, uploaded: Int64 = 0
+    /// `downloaded`/`uploaded` at the last two rechokes (10 s and 20 s ago).
+    var downMarks: (Int64, Int64) = (0, 0), upMarks: (Int64, Int64) = (0, 0)
+    var connectedAt: SimTime
+    var lastBlockAt: SimTime
+    var initiator: Bool
+}
+
+struct Block: Sendable, Hashable { var piece: Int32; var block: Int32 }
+
+/// Neighbours kept sorted by connection id: look-ups by binary search (no hashing), and iteration is
+/// already in the deterministic order every decision needs; each is mutated in place.
+struct NeighborTable: Sendable {
+    private(set) var items: [Neighbor] = []
+    var count: Int { items.count }
+    var isEmpty: Bool { items.isEmpty }
+
+    /// Where `id` is, or where it would go.
+    func slot(_ id: ConnectionID) -> Int {
+        var lo = 0, hi = items.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if items[mid].id < id { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    func index(of id: ConnectionID) -> Int? {
+        let i = slot(id)
+        return i < items.count && items[i].id == id ? i : nil
+    }
+
+    /// Inserts `n`, replacing a neighbour with the same id.
+    mutating func insert(_ n: Neighbor) {
+        let i = slot(n.id)
+        if i < items.count && items[i].id == n.id { items[i] = n } else { items.insert(n, at: i) }
+    }
+
+    @discardableResult mutating func remove(at i: Int) -> Neighbor { items.remove(at: i) }
+
+    mutating func removeAll() { items.removeAll() }
+
+    subscript(_ i: Int) -> Neighbor {
+        get { items[i] }
+        _modify { yield &items[i] }
+    }
+}
+
+/// Per-block state of a piece being downloaded: 0 free, 1…254 outstanding requests, 255 received.
+struct Partial: Sendable, Hashable {
+    var piece: Int32
+    var blocks: [UInt8]
+    var received = 0
+}
+
+/// Everything a peer knows and does; `BTPeer` wraps it in a copy-on-write box.
+struct PeerState: Sendable {
+    typealias Config = BTPeer.Config
+    typealias Phase = BTPeer.Phase
+
+    var config: Config
+    var phase: Phase = .idle
+    var have: BitArray
+    /// The same pieces as `have`, in words for the picker.
+    var haveBits: PieceBits
+    var haveCount = 0
+    var availability: [UInt16]
+    /// Pieces being downloaded, in the order they were started.
+    var partials: [Partial] = []
+    /// The pieces of `partials`, as a set.
+    var inProgress: PieceBits
+    var neighbors = NeighborTable()
     var pending = 0
     var candidates: [Endpoint] = []
     var tried: Set<Endpoint> = []
@@ -203,11 +405,10 @@ public struct BTPeer: HostApplication, Sendable {
     var roundRobinCursor = 0
     var unchokedBy = 0
     var chokedSince: SimTime?
-    public private(set) var rechokes = 0
-    public private(set) var stats = PeerStats()
-    /// The latest rechoke records, oldest first.
-    public private(set) var history: Deque<ChokeRecord> = []
-    public var inEndgame = false
+    var rechokes = 0
+    var stats = PeerStats()
+    var history: Deque<ChokeRecord> = []
+    var inEndgame = false
 
     static let rechokeTimer: UInt64 = 1, announceTimer: UInt64 = 2, leaveTimer: UInt64 = 3
     /// Timers cannot be cancelled, so the announce timer carries a generation in bits 8…47 (the top byte
@@ -215,50 +416,26 @@ public struct BTPeer: HostApplication, Sendable {
     var announceTimerGeneration: UInt64 = 0
     static func announceToken(_ generation: UInt64) -> UInt64 { announceTimer | (generation & 0xFF_FFFF_FFFF) << 8 }
 
+    init(config: Config) {
+        self.config = config
+        let n = config.torrent.pieceCount
+        have = BitArray(repeating: config.startAsSeed, count: n)
+        haveBits = PieceBits(count: n, all: config.startAsSeed)
+        haveCount = config.startAsSeed ? n : 0
+        availability = Array(repeating: 0, count: n)
+        inProgress = PieceBits(count: n)
+    }
+
+    var isComplete: Bool { haveCount == config.torrent.pieceCount }
+
     mutating func setAnnounceTimer(after delay: SimDuration, _ io: inout HostIO<BTMessage>) {
         announceTimerGeneration &+= 1
         io.setTimer(Self.announceToken(announceTimerGeneration), after: delay)
     }
 
-    public init(config: Config) {
-        self.config = config
-        let n = config.torrent.pieceCount
-        have = BitArray(repeating: config.startAsSeed, count: n)
-        haveCount = config.startAsSeed ? n : 0
-        availability = Array(repeating: 0, count: n)
-    }
-
-    public var isComplete: Bool { haveCount == config.torrent.pieceCount }
-    /// Fraction of the file held, 0…1.
-    public var progress: Double { Double(haveCount) / Double(max(1, config.torrent.pieceCount)) }
-    public var connectionCount: Int { neighbors.count }
-    /// Pieces being downloaded (some blocks requested or received).
-    public var piecesInProgress: [Int] { partialOrder.map(Int.init) }
-
-    /// Download and upload rates over roughly the last 20 s (since the rechoke before last), bytes per second.
-    public var recentRates: (down: Double, up: Double) {
-        let window = Double(config.rechokeInterval.nanoseconds) * 2 / 1e9
-        var down: Int64 = 0, up: Int64 = 0
-        for n in neighbors.values { down += n.downloaded - n.downMarks.1; up += n.uploaded - n.upMarks.1 }
-        return (Double(down) / window, Double(up) / window)
-    }
-
-    /// Neighbours currently considered snubbing us (no block for `snubTimeout`), by peer id.
-    public func snubbedPeers(at now: SimTime) -> Set<UInt32> {
-        Set(neighbors.values.filter { now - $0.lastBlockAt > config.snubTimeout && now - $0.connectedAt > config.snubTimeout }.map(\.peer))
-    }
-
-    /// The reciprocity ledger, by peer id.
-    public var ledger: [LedgerEntry] {
-        neighbors.values.sorted { $0.id < $1.id }.map {
-            LedgerEntry(peer: $0.peer, uploaded: $0.uploaded, downloaded: $0.downloaded, amChoking: $0.amChoking,
-                        peerChoking: $0.peerChoking, amInterested: $0.amInterested, peerInterested: $0.peerInterested)
-        }
-    }
-
     // MARK: Events
 
-    public mutating func handle(_ event: AppEvent<BTMessage>, io: inout HostIO<BTMessage>) {
+    mutating func handle(_ event: AppEvent<BTMessage>, _ io: inout HostIO<BTMessage>) {
         if phase == .departed { return }
         switch event {
         case .start:
@@ -321,15 +498,10 @@ public struct BTPeer: HostApplication, Sendable {
     mutating func announceReply(interval: SimDuration, peers: [Endpoint], _ io: inout HostIO<BTMessage>) {
         stats.announceReplies += 1
         setAnnounceTimer(after: max(interval, .seconds(30)), &io)
-        addPeers(peers, from: .tracker, io: &io)
+        addPeers(peers, from: .tracker, &io)
     }
 
-    /// Where a peer address came from.
-    public enum PeerSource: Sendable, Hashable { case tracker, dht }
-
-    /// Adds peer addresses learnt from the tracker or the DHT (own address and known ones skipped) and
-    /// connects to them up to the connection cap.
-    public mutating func addPeers(_ peers: [Endpoint], from source: PeerSource, io: inout HostIO<BTMessage>) {
+    mutating func addPeers(_ peers: [Endpoint], from source: BTPeer.PeerSource, _ io: inout HostIO<BTMessage>) {
         guard phase == .leeching || phase == .seeding else { return }
         for p in peers where !tried.contains(p) && !candidates.contains(p) {
             candidates.append(p)
@@ -340,14 +512,6 @@ public struct BTPeer: HostApplication, Sendable {
         }
         connectMore(&io)
     }
-
-    /// True while the peer is in the swarm and has room for more connections than it knows addresses for.
-    public var wantsPeers: Bool {
-        (phase == .leeching || phase == .seeding) && candidates.isEmpty && neighbors.count + pending < config.maxConnections
-    }
-
-    /// True while the peer takes part in the swarm (started, not departed).
-    public var isActive: Bool { phase == .leeching || phase == .seeding }
 
     /// Opens connections to known peers until the connection cap (in random order).
     mutating func connectMore(_ io: inout HostIO<BTMessage>) {
@@ -363,16 +527,17 @@ public struct BTPeer: HostApplication, Sendable {
 
     mutating func addNeighbor(_ id: ConnectionID, remote: Endpoint, initiator: Bool, _ io: inout HostIO<BTMessage>) {
         tried.insert(remote)
-        neighbors[id] = Neighbor(id: id, remote: remote, have: BitArray(repeating: false, count: config.torrent.pieceCount),
-                                 connectedAt: io.now, lastBlockAt: io.now, initiator: initiator)
+        neighbors.insert(Neighbor(id: id, remote: remote, have: PieceBits(count: config.torrent.pieceCount),
+                                  connectedAt: io.now, lastBlockAt: io.now, initiator: initiator))
         send(.handshake(infoHash: config.torrent.infoHash, peer: UInt32(io.host)), on: id, &io)
         if haveCount > 0 { send(.bitfield(have), on: id, &io) }
     }
 
     mutating func removeNeighbor(_ id: ConnectionID, _ io: inout HostIO<BTMessage>) {
-        guard let n = neighbors.removeValue(forKey: id) else { return }
+        guard let i = neighbors.index(of: id) else { return }
+        let n = neighbors.remove(at: i)
         if n.haveCount > 0 {
-            for p in 0..<config.torrent.pieceCount where n.have[p] { availability[p] &-= 1 }
+            n.have.forEachSet { availability[$0] &-= 1 }
         }
         for b in n.outstanding { release(b) }
         if !n.peerChoking { unchokedByChanged(-1, io.now) }
@@ -385,82 +550,79 @@ public struct BTPeer: HostApplication, Sendable {
     }
 
     mutating func receive(_ message: BTMessage, on id: ConnectionID, _ io: inout HostIO<BTMessage>) {
-        guard var n = neighbors[id] else { return }
+        guard let i = neighbors.index(of: id) else { return }
         switch message {
         case .handshake(let hash, let peer):
             // A different torrent, or ourselves (our own address came back from the tracker or the DHT).
             guard hash == config.torrent.infoHash, peer != UInt32(io.host) else {
-                if let n = neighbors[id], !n.peerChoking { unchokedByChanged(-1, io.now) }
-                neighbors[id] = nil
+                if !neighbors[i].peerChoking { unchokedByChanged(-1, io.now) }
+                neighbors.remove(at: i)
                 io.close(id)
                 return
             }
             // One connection per peer: when both sides dialled each other, the one opened by the lower
             // peer id is kept (both ends apply the same rule, so they agree).
-            if let other = neighbors.values.first(where: { $0.peer == peer && $0.id != id }) {
-                let keepOther = (other.initiator ? UInt32(io.host) : peer) < (n.initiator ? UInt32(io.host) : peer)
+            if let o = neighbors.items.firstIndex(where: { $0.peer == peer && $0.id != id }) {
+                let other = neighbors[o], initiator = neighbors[i].initiator
+                let keepOther = (other.initiator ? UInt32(io.host) : peer) < (initiator ? UInt32(io.host) : peer)
                 let drop = keepOther ? id : other.id
                 removeNeighbor(drop, &io)
                 io.close(drop)
                 if drop == id { return }
             }
-            n.handshaken = true
-            n.peer = peer
-            neighbors[id] = n
+            guard let j = neighbors.index(of: id) else { return }
+            neighbors[j].handshaken = true
+            neighbors[j].peer = peer
         case .bitfield(let bits):
             guard bits.count == config.torrent.pieceCount else { return }
+            let theirs = PieceBits(bits)
             var count = 0, interesting = 0
-            for p in 0..<bits.count where bits[p] && !n.have[p] {
+            for p in 0..<bits.count where theirs[p] && !neighbors[i].have[p] {
                 count += 1
                 availability[p] &+= 1
-                if !have[p] { interesting += 1 }
+                if !haveBits[p] { interesting += 1 }
             }
-            n.have = bits
-            n.haveCount += count
-            n.interesting += interesting
-            neighbors[id] = n
+            neighbors[i].have = theirs
+            neighbors[i].haveCount += count
+            neighbors[i].interesting += interesting
             updateInterest(id, &io)
         case .have(let piece):
             let p = Int(piece)
-            guard p >= 0, p < config.torrent.pieceCount, !n.have[p] else { return }
-            n.have[p] = true
-            n.haveCount += 1
+            guard p >= 0, p < config.torrent.pieceCount, !neighbors[i].have[p] else { return }
+            neighbors[i].have[p] = true
+            neighbors[i].haveCount += 1
             availability[p] &+= 1
-            if !have[p] { n.interesting += 1 }
-            neighbors[id] = n
+            if !haveBits[p] { neighbors[i].interesting += 1 }
             updateInterest(id, &io)
         case .interested:
-            n.peerInterested = true
-            neighbors[id] = n
+            neighbors[i].peerInterested = true
             unchokeIfSlotFree(id, &io)
         case .notInterested:
-            n.peerInterested = false
-            neighbors[id] = n
+            neighbors[i].peerInterested = false
         case .choke:
-            guard !n.peerChoking else { return }
-            n.peerChoking = true
-            let lost = n.outstanding
-            n.outstanding = []
-            neighbors[id] = n
+            guard !neighbors[i].peerChoking else { return }
+            neighbors[i].peerChoking = true
+            var lost: [Block] = []
+            swap(&lost, &neighbors[i].outstanding)
             for b in lost { release(b) }
+            lost.removeAll(keepingCapacity: true)
+            neighbors[i].outstanding = lost
             unchokedByChanged(-1, io.now)
         case .unchoke:
-            guard n.peerChoking else { return }
-            n.peerChoking = false
-            neighbors[id] = n
+            guard neighbors[i].peerChoking else { return }
+            neighbors[i].peerChoking = false
             unchokedByChanged(+1, io.now)
             requestMore(id, &io)
         case .request(let piece, let block):
             let p = Int(piece)
-            guard !n.amChoking, !config.freeRider, p >= 0, p < config.torrent.pieceCount, have[p],
+            guard !neighbors[i].amChoking, !config.freeRider, p >= 0, p < config.torrent.pieceCount, haveBits[p],
                   block >= 0, Int(block) < config.torrent.blockCount(p) else { return }
             let length = config.torrent.blockSize(p, Int(block))
-            n.uploaded += Int64(length)
-            neighbors[id] = n
+            neighbors[i].uploaded += Int64(length)
             stats.bytesUploaded += Int64(length)
             send(.piece(piece: piece, block: block, length: Int32(length)), on: id, &io)
         case .piece(let piece, let block, let length):
-            receiveBlock(Block(piece: piece, block: block), length: Int(length), from: id, &io)
+            receiveBlock(Block(piece: piece, block: block), length: Int(length), at: i, &io)
         case .cancel:
             break  // blocks are handed to the uplink as soon as they are requested
         default:
@@ -469,14 +631,17 @@ public struct BTPeer: HostApplication, Sendable {
     }
 
     mutating func updateInterest(_ id: ConnectionID, _ io: inout HostIO<BTMessage>) {
-        guard var n = neighbors[id] else { return }
-        let want = n.interesting > 0 && phase == .leeching
-        if want != n.amInterested {
-            n.amInterested = want
-            neighbors[id] = n
-            send(want ? .interested : .notInterested, on: id, &io)
+        guard let i = neighbors.index(of: id) else { return }
+        updateInterest(at: i, &io)
+    }
+
+    mutating func updateInterest(at i: Int, _ io: inout HostIO<BTMessage>) {
+        let want = neighbors[i].interesting > 0 && phase == .leeching
+        if want != neighbors[i].amInterested {
+            neighbors[i].amInterested = want
+            send(want ? .interested : .notInterested, on: neighbors[i].id, &io)
         }
-        if want && !n.peerChoking { requestMore(id, &io) }
+        if want && !neighbors[i].peerChoking { requestMore(at: i, &io) }
     }
 
     /// Tracks how many neighbours unchoke us, to measure time spent choked while incomplete.
@@ -495,41 +660,44 @@ public struct BTPeer: HostApplication, Sendable {
     // MARK: Downloading
 
     mutating func requestMore(_ id: ConnectionID, _ io: inout HostIO<BTMessage>) {
-        guard var n = neighbors[id], n.amInterested, !n.peerChoking else { return }
-        while n.outstanding.count < config.pipeline, let b = pickBlock(for: n, random: &io.random) {
-            n.outstanding.append(b)
-            send(.request(piece: b.piece, block: b.block), on: id, &io)
-        }
-        neighbors[id] = n
+        guard let i = neighbors.index(of: id) else { return }
+        requestMore(at: i, &io)
     }
 
-    /// The next block to ask `n` for, marking it requested: a started piece first (strict priority), then a
-    /// new piece by the selection policy, then (endgame) a block already requested from someone else.
-    mutating func pickBlock(for n: Neighbor, random: inout SimRandom) -> Block? {
-        for p in partialOrder where n.have[Int(p)] {
-            if var part = partial[p], let b = part.blocks.firstIndex(of: 0) {
-                part.blocks[b] = 1
-                partial[p] = part
-                return Block(piece: p, block: Int32(b))
+    mutating func requestMore(at i: Int, _ io: inout HostIO<BTMessage>) {
+        guard neighbors[i].amInterested, !neighbors[i].peerChoking else { return }
+        while neighbors[i].outstanding.count < config.pipeline, let b = pickBlock(for: i, random: &io.random) {
+            neighbors[i].outstanding.append(b)
+            send(.request(piece: b.piece, block: b.block), on: neighbors[i].id, &io)
+        }
+    }
+
+    /// The next block to ask neighbour `i` for, marking it requested: a started piece first (strict
+    /// priority), then a new piece by the selection policy, then (endgame) a block already requested from
+    /// someone else.
+    mutating func pickBlock(for i: Int, random: inout SimRandom) -> Block? {
+        for k in partials.indices where neighbors[i].have[Int(partials[k].piece)] {
+            if let b = partials[k].blocks.firstIndex(of: 0) {
+                partials[k].blocks[b] = 1
+                return Block(piece: partials[k].piece, block: Int32(b))
             }
         }
-        if let p = pickNewPiece(for: n, random: &random) {
-            var part = Partial(blocks: Array(repeating: 0, count: config.torrent.blockCount(p)))
-            part.blocks[0] = 1
-            partial[Int32(p)] = part
-            partialOrder.append(Int32(p))
+        if let p = pickNewPiece(for: i, random: &random) {
+            var blocks = [UInt8](repeating: 0, count: config.torrent.blockCount(p))
+            blocks[0] = 1
+            partials.append(Partial(piece: Int32(p), blocks: blocks))
+            inProgress[p] = true
             return Block(piece: Int32(p), block: 0)
         }
         guard config.endgame else { return nil }
         // Endgame: nothing left unrequested; ask for blocks still in flight elsewhere (cancelled on arrival).
         if !inEndgame && allMissingRequested() { inEndgame = true }
         guard inEndgame else { return nil }
-        for p in partialOrder where n.have[Int(p)] {
-            guard var part = partial[p] else { continue }
-            for b in part.blocks.indices where part.blocks[b] > 0 && part.blocks[b] < 255
-                && !n.outstanding.contains(Block(piece: p, block: Int32(b))) {
-                part.blocks[b] = min(254, part.blocks[b] + 1)
-                partial[p] = part
+        for k in partials.indices where neighbors[i].have[Int(partials[k].piece)] {
+            let p = partials[k].piece
+            for b in partials[k].blocks.indices where partials[k].blocks[b] > 0 && partials[k].blocks[b] < 255
+                && !neighbors[i].outstanding.contains(Block(piece: p, block: Int32(b))) {
+                partials[k].blocks[b] = min(254, partials[k].blocks[b] + 1)
                 return Block(piece: p, block: Int32(b))
             }
         }
@@ -537,20 +705,21 @@ public struct BTPeer: HostApplication, Sendable {
     }
 
     func allMissingRequested() -> Bool {
-        partial.count + haveCount == config.torrent.pieceCount && partial.values.allSatisfy { !$0.blocks.contains(0) }
+        partials.count + haveCount == config.torrent.pieceCount && partials.allSatisfy { !$0.blocks.contains(0) }
     }
 
-    /// Chooses a piece `n` has, we lack, and nobody is fetching yet.
-    func pickNewPiece(for n: Neighbor, random: inout SimRandom) -> Int? {
-        let count = config.torrent.pieceCount
+    /// Chooses a piece neighbour `i` has, we lack, and nobody is fetching yet (scanning 64 pieces a word).
+    func pickNewPiece(for i: Int, random: inout SimRandom) -> Int? {
         var chosen: Int?
         var ties = 0
         var best = Int.max
-        let byRarity = config.selection == .rarestFirst && haveCount >= config.randomFirstPieces
-        for p in 0..<count where n.have[p] && !have[p] && partial[Int32(p)] == nil {
-            switch config.selection {
+        let selection = config.selection
+        let byRarity = selection == .rarestFirst && haveCount >= config.randomFirstPieces
+        neighbors[i].have.forEach(notIn: haveBits, notIn: inProgress) { p in
+            switch selection {
             case .inOrder:
-                return p
+                chosen = p
+                return false
             case .random, .rarestFirst:
                 let key = byRarity ? Int(availability[p]) : 0
                 if key < best {
@@ -560,61 +729,61 @@ public struct BTPeer: HostApplication, Sendable {
                     ties += 1
                     if random.next() % UInt64(ties) == 0 { chosen = p }
                 }
+                return true
             }
         }
         return chosen
     }
 
+    func partialIndex(_ piece: Int32) -> Int? { partials.firstIndex { $0.piece == piece } }
+
     /// Returns a requested block to the pool (its request was lost with a choke or a closed connection).
     mutating func release(_ b: Block) {
-        guard var part = partial[b.piece], part.blocks[Int(b.block)] > 0, part.blocks[Int(b.block)] < 255 else { return }
-        part.blocks[Int(b.block)] -= 1
-        partial[b.piece] = part
+        guard let k = partialIndex(b.piece), partials[k].blocks[Int(b.block)] > 0, partials[k].blocks[Int(b.block)] < 255 else { return }
+        partials[k].blocks[Int(b.block)] -= 1
     }
 
-    mutating func receiveBlock(_ b: Block, length: Int, from id: ConnectionID, _ io: inout HostIO<BTMessage>) {
-        guard var n = neighbors[id] else { return }
-        n.downloaded += Int64(length)
-        n.lastBlockAt = io.now
-        if let i = n.outstanding.firstIndex(of: b) { n.outstanding.remove(at: i) }
-        neighbors[id] = n
+    mutating func receiveBlock(_ b: Block, length: Int, at i: Int, _ io: inout HostIO<BTMessage>) {
+        let id = neighbors[i].id
+        neighbors[i].downloaded += Int64(length)
+        neighbors[i].lastBlockAt = io.now
+        if let j = neighbors[i].outstanding.firstIndex(of: b) { neighbors[i].outstanding.remove(at: j) }
         stats.bytesDownloaded += Int64(length)
-        guard var part = partial[b.piece], part.blocks[Int(b.block)] != 255 else {
+        guard let k = partialIndex(b.piece), partials[k].blocks[Int(b.block)] != 255 else {
             stats.blocksDuplicated += 1
-            requestMore(id, &io)
+            requestMore(at: i, &io)
             return
         }
-        let wasRequestedElsewhere = part.blocks[Int(b.block)] > 1
-        part.blocks[Int(b.block)] = 255
-        part.received += 1
+        let wasRequestedElsewhere = partials[k].blocks[Int(b.block)] > 1
+        partials[k].blocks[Int(b.block)] = 255
+        partials[k].received += 1
         if wasRequestedElsewhere {
             // Endgame: cancel the same block at everyone else.
-            for other in neighbors.keys.sorted() where other != id {
-                guard var o = neighbors[other], let j = o.outstanding.firstIndex(of: b) else { continue }
-                o.outstanding.remove(at: j)
-                neighbors[other] = o
-                send(.cancel(piece: b.piece, block: b.block), on: other, &io)
+            for o in neighbors.items.indices where o != i {
+                guard let j = neighbors[o].outstanding.firstIndex(of: b) else { continue }
+                neighbors[o].outstanding.remove(at: j)
+                send(.cancel(piece: b.piece, block: b.block), on: neighbors[o].id, &io)
             }
         }
-        if part.received == part.blocks.count {
-            partial[b.piece] = nil
-            partialOrder.removeAll { $0 == b.piece }
+        if partials[k].received == partials[k].blocks.count {
+            partials.remove(at: k)
+            inProgress[Int(b.piece)] = false
             completePiece(Int(b.piece), &io)
-        } else {
-            partial[b.piece] = part
         }
         requestMore(id, &io)
     }
 
     mutating func completePiece(_ p: Int, _ io: inout HostIO<BTMessage>) {
         have[p] = true
+        haveBits[p] = true
         haveCount += 1
         if stats.firstPieceAt == nil { stats.firstPieceAt = io.now }
-        for id in neighbors.keys.sorted() {
-            guard var n = neighbors[id] else { continue }
-            if n.have[p] { n.interesting -= 1; neighbors[id] = n }
-            send(.have(piece: Int32(p)), on: id, &io)
-            if n.amInterested && n.interesting == 0 { updateInterest(id, &io) }
+        var i = 0
+        while i < neighbors.count {
+            if neighbors[i].have[p] { neighbors[i].interesting -= 1 }
+            send(.have(piece: Int32(p)), on: neighbors[i].id, &io)
+            if neighbors[i].amInterested && neighbors[i].interesting == 0 { updateInterest(at: i, &io) }
+            i += 1
         }
         if isComplete { completed(&io) }
     }
@@ -626,7 +795,8 @@ public struct BTPeer: HostApplication, Sendable {
         inEndgame = false
         io.log("bt.complete", [LogField("pieces", config.torrent.pieceCount)])
         announce(.completed, &io)
-        for id in neighbors.keys.sorted() { updateInterest(id, &io) }
+        var i = 0
+        while i < neighbors.count { updateInterest(at: i, &io); i += 1 }
         scheduleLeaveIfNeeded(&io)
     }
 
@@ -642,8 +812,8 @@ public struct BTPeer: HostApplication, Sendable {
     mutating func depart(_ io: inout HostIO<BTMessage>) {
         guard phase != .departed else { return }
         announce(.stopped, &io)
-        for id in neighbors.keys.sorted() { io.close(id) }
-        neighbors = [:]
+        for n in neighbors.items { io.close(n.id) }
+        neighbors.removeAll()
         io.stopListening(on: config.port)
         phase = .departed
         stats.departedAt = io.now
@@ -655,82 +825,84 @@ public struct BTPeer: HostApplication, Sendable {
     /// Before this peer's first rechoke, a newly interested neighbour is unchoked at once if an upload slot
     /// is free, so a swarm does not sit idle until the first 10 s boundary; from then on only rechokes decide.
     mutating func unchokeIfSlotFree(_ id: ConnectionID, _ io: inout HostIO<BTMessage>) {
-        guard rechokes == 0, !config.freeRider, phase != .departed, var n = neighbors[id], n.amChoking, n.handshaken else { return }
-        let open = neighbors.values.filter { !$0.amChoking }.count
+        guard rechokes == 0, !config.freeRider, phase != .departed, let i = neighbors.index(of: id),
+              neighbors[i].amChoking, neighbors[i].handshaken else { return }
+        var open = 0
+        for n in neighbors.items where !n.amChoking { open += 1 }
         guard open < config.uploadSlots + (config.optimisticUnchoke ? 1 : 0) else { return }
-        n.amChoking = false
-        neighbors[id] = n
+        neighbors[i].amChoking = false
         send(.unchoke, on: id, &io)
     }
 
+    /// Every decision below runs over neighbour indices, which are in connection-id order (the order of
+    /// the sorted ids this used to build), so ties, random draws and records come out the same.
     mutating func rechoke(_ io: inout HostIO<BTMessage>) {
         rechokes += 1
         connectMore(&io)
         let window = Double(config.rechokeInterval.nanoseconds) * 2 / 1e9
-        let ids = neighbors.keys.sorted()
-        var rates: [ConnectionID: (down: Double, up: Double)] = [:]
-        for id in ids {
-            guard var n = neighbors[id] else { continue }
-            rates[id] = (Double(n.downloaded - n.downMarks.1) / window, Double(n.uploaded - n.upMarks.1) / window)
-            n.downMarks = (n.downloaded, n.downMarks.0)
-            n.upMarks = (n.uploaded, n.upMarks.0)
-            neighbors[id] = n
+        let count = neighbors.count
+        var down = [Double](repeating: 0, count: count), up = [Double](repeating: 0, count: count)
+        var interested: [Int] = []
+        for i in 0..<count {
+            let n = neighbors[i]
+            down[i] = Double(n.downloaded - n.downMarks.1) / window
+            up[i] = Double(n.uploaded - n.upMarks.1) / window
+            neighbors[i].downMarks = (n.downloaded, n.downMarks.0)
+            neighbors[i].upMarks = (n.uploaded, n.upMarks.0)
+            if n.peerInterested && n.handshaken { interested.append(i) }
         }
-        let interested = ids.filter { neighbors[$0]?.peerInterested == true && neighbors[$0]?.handshaken == true }
         let seeding = isComplete
-        var unchoke: [ConnectionID: UnchokeReason] = [:]
-        var snubbed: [ConnectionID] = []
+        var unchoke = [UnchokeReason?](repeating: nil, count: count)
+        var snubbed: [Int] = []
         if !config.freeRider {
             // A random order first, so equal rates are broken fairly (and deterministically, by our own stream).
             var order = interested
             for i in order.indices.reversed() where i > 0 { order.swapAt(i, Int(io.random.next() % UInt64(i + 1))) }
             if seeding && config.seedChoking == .roundRobin {
                 if !order.isEmpty {
-                    let sortedIDs = interested
-                    for k in 0..<min(config.uploadSlots, sortedIDs.count) {
-                        unchoke[sortedIDs[(roundRobinCursor + k) % sortedIDs.count]] = .roundRobin
+                    for k in 0..<min(config.uploadSlots, interested.count) {
+                        unchoke[interested[(roundRobinCursor + k) % interested.count]] = .roundRobin
                     }
-                    roundRobinCursor = (roundRobinCursor + config.uploadSlots) % max(1, sortedIDs.count)
+                    roundRobinCursor = (roundRobinCursor + config.uploadSlots) % max(1, interested.count)
                 }
             } else {
-                snubbed = seeding ? [] : order.filter {
-                    guard let n = neighbors[$0] else { return false }
-                    return io.now - n.lastBlockAt > config.snubTimeout && io.now - n.connectedAt > config.snubTimeout
+                if !seeding {
+                    let now = io.now, timeout = config.snubTimeout
+                    snubbed = order.filter { now - neighbors[$0].lastBlockAt > timeout && now - neighbors[$0].connectedAt > timeout }
                 }
-                let ranked = order.filter { !snubbed.contains($0) }
-                    .sorted { (seeding ? rates[$0]?.up ?? 0 : rates[$0]?.down ?? 0) > (seeding ? rates[$1]?.up ?? 0 : rates[$1]?.down ?? 0) }
-                for (rank, id) in ranked.prefix(config.uploadSlots).enumerated() {
-                    unchoke[id] = .rate(rank: rank + 1, bytesPerSecond: seeding ? rates[id]?.up ?? 0 : rates[id]?.down ?? 0)
+                let rate = seeding ? up : down
+                let ranked = (snubbed.isEmpty ? order : order.filter { !snubbed.contains($0) }).sorted { rate[$0] > rate[$1] }
+                for (rank, i) in ranked.prefix(config.uploadSlots).enumerated() {
+                    unchoke[i] = .rate(rank: rank + 1, bytesPerSecond: rate[i])
                 }
             }
             if config.optimisticUnchoke {
-                let stale = optimistic.map { id in unchoke[id] != nil || neighbors[id]?.peerInterested != true } ?? true
+                let current = optimistic.flatMap { neighbors.index(of: $0) }
+                let stale = optimistic == nil || current.map { unchoke[$0] != nil || !neighbors[$0].peerInterested } ?? true
                 if stale || rechokes % config.optimisticEvery == 1 {
                     // New connections (under a minute old) are three times as likely to be picked.
-                    var pool: [ConnectionID] = []
-                    for id in interested where unchoke[id] == nil {
-                        let young = neighbors[id].map { io.now - $0.connectedAt < .seconds(60) } ?? false
-                        pool.append(contentsOf: repeatElement(id, count: young ? 3 : 1))
+                    var pool: [Int] = []
+                    for i in interested where unchoke[i] == nil {
+                        let young = io.now - neighbors[i].connectedAt < .seconds(60)
+                        pool.append(contentsOf: repeatElement(i, count: young ? 3 : 1))
                     }
-                    optimistic = pool.isEmpty ? nil : pool[Int(io.random.next() % UInt64(pool.count))]
+                    optimistic = pool.isEmpty ? nil : neighbors[pool[Int(io.random.next() % UInt64(pool.count))]].id
                 }
-                if let o = optimistic, unchoke[o] == nil { unchoke[o] = .optimistic }
+                if let o = optimistic, let i = neighbors.index(of: o), unchoke[i] == nil { unchoke[i] = .optimistic }
             }
         }
         var entries: [UnchokeEntry] = []
         var chokedInterested: [UInt32] = []
-        for id in ids {
-            guard var n = neighbors[id] else { continue }
-            let open = unchoke[id] != nil
-            if open == n.amChoking {
-                n.amChoking = !open
-                neighbors[id] = n
-                send(open ? .unchoke : .choke, on: id, &io)
+        for i in 0..<count {
+            let open = unchoke[i] != nil
+            if open == neighbors[i].amChoking {
+                neighbors[i].amChoking = !open
+                send(open ? .unchoke : .choke, on: neighbors[i].id, &io)
             }
-            if let reason = unchoke[id] {
-                entries.append(UnchokeEntry(peer: n.peer, reason: reason, downRate: rates[id]?.down ?? 0, upRate: rates[id]?.up ?? 0))
-            } else if n.peerInterested {
-                chokedInterested.append(n.peer)
+            if let reason = unchoke[i] {
+                entries.append(UnchokeEntry(peer: neighbors[i].peer, reason: reason, downRate: down[i], upRate: up[i]))
+            } else if neighbors[i].peerInterested {
+                chokedInterested.append(neighbors[i].peer)
             }
         }
         entries.sort {
@@ -742,18 +914,18 @@ public struct BTPeer: HostApplication, Sendable {
             }
         }
         let record = ChokeRecord(round: rechokes, time: io.now, unchoked: entries, chokedInterested: chokedInterested,
-                                 snubbed: snubbed.compactMap { neighbors[$0]?.peer }, seeding: seeding, freeRiding: config.freeRider)
+                                 snubbed: snubbed.map { neighbors[$0].peer }, seeding: seeding, freeRiding: config.freeRider)
         if history.count == config.historyLength { history.removeFirst() }
         history.append(record)
     }
 
-    // MARK: Crash and commands
+    // MARK: Crash
 
-    public mutating func crash() {
+    mutating func crash() {
         // Volatile state is lost; pieces on disk survive.
-        partial = [:]
-        partialOrder = []
-        neighbors = [:]
+        partials = []
+        inProgress.removeAll()
+        neighbors.removeAll()
         pending = 0
         candidates = []
         tried = []
@@ -764,15 +936,6 @@ public struct BTPeer: HostApplication, Sendable {
         if phase != .departed { phase = .idle }
         if !isComplete { chokedSince = nil }
     }
-
-    public mutating func command(_ command: Command, io: inout HostIO<BTMessage>) {
-        switch command {
-        case .freeRide(let on): config.freeRider = on
-        case .leaveSwarm: depart(&io)
-        }
-    }
-
-    public static func digest(_ payload: BTMessage) -> UInt64 { payload.digest }
 }
 
 extension Array {

@@ -26,6 +26,12 @@ public struct ScheduledEvent<Message>: Comparable {
         self.message = message
     }
 
+    @inlinable init(key: UInt128, target: UInt32, message: Message) {
+        self.key = key
+        self.target = target
+        self.message = message
+    }
+
     /// When the event is delivered.
     @inlinable public var time: SimTime { SimTime(nanoseconds: Int64(truncatingIfNeeded: UInt64(truncatingIfNeeded: key >> 64))) }
     @inlinable var tie: UInt64 { UInt64(truncatingIfNeeded: key) }

@@ -5,35 +5,72 @@
 /// the engine benchmark, `Heap.popMin` took two thirds of the run time; this queue, with a branching
 /// factor of 4 (a shallower tree, children adjacent in memory) and moving a hole instead of swapping,
 /// roughly halves the cost of an event. `HeapModule` is still used for the (rare) control actions.
+///
+/// The heap itself holds only 32-byte plain entries (key, target, slot); the messages wait in a slab
+/// beside it and are moved in once and out once. A network message is about 100 bytes with reference-
+/// counted payloads, so sifting whole events moved kilobytes and retained/released payloads at every
+/// level of every pop (a quarter of a swarm's run time); sifting entries is a few plain 32-byte moves.
 public struct EventHeap<Message> {
-    @usableFromInline var storage: [ScheduledEvent<Message>] = []
+    /// One heap node: the event's ordering key, its target, and where its message waits in the slab.
+    @usableFromInline struct Entry {
+        @usableFromInline var key: UInt128
+        @usableFromInline var target: UInt32
+        @usableFromInline var slot: UInt32
+        @inlinable init(key: UInt128, target: UInt32, slot: UInt32) { self.key = key; self.target = target; self.slot = slot }
+    }
+
+    @usableFromInline var entries: [Entry] = []
+    /// Messages by slot; nil where the slot is free.
+    @usableFromInline var messages: [Message?] = []
+    /// Free slots, reused last-in first-out (which slot a message gets never affects the order).
+    @usableFromInline var freeSlots: [UInt32] = []
 
     @inlinable public init() {}
 
     /// Builds a heap from events in any order.
     @inlinable public init(_ events: [ScheduledEvent<Message>]) {
-        storage = events
-        guard storage.count > 1 else { return }
-        for i in stride(from: (storage.count - 2) / 4, through: 0, by: -1) { siftDown(from: i) }
+        entries.reserveCapacity(events.count)
+        messages.reserveCapacity(events.count)
+        for e in events {
+            entries.append(Entry(key: e.key, target: e.target, slot: UInt32(messages.count)))
+            messages.append(e.message)
+        }
+        guard entries.count > 1 else { return }
+        for i in stride(from: (entries.count - 2) / 4, through: 0, by: -1) { siftDown(from: i) }
     }
 
-    @inlinable public var count: Int { storage.count }
-    @inlinable public var isEmpty: Bool { storage.isEmpty }
+    @inlinable public var count: Int { entries.count }
+    @inlinable public var isEmpty: Bool { entries.isEmpty }
     /// The earliest event, if any.
-    @inlinable public var min: ScheduledEvent<Message>? { storage.first }
+    @inlinable public var min: ScheduledEvent<Message>? {
+        guard let top = entries.first, let m = messages[Int(top.slot)] else { return nil }
+        return ScheduledEvent(key: top.key, target: top.target, message: m)
+    }
     /// The time of the earliest event, if any (without copying its message).
-    @inlinable public var minTime: SimTime? { storage.isEmpty ? nil : storage.withUnsafeBufferPointer { $0[0].time } }
+    @inlinable public var minTime: SimTime? {
+        entries.isEmpty ? nil : entries.withUnsafeBufferPointer { SimTime(nanoseconds: Int64(truncatingIfNeeded: UInt64(truncatingIfNeeded: $0[0].key >> 64))) }
+    }
     /// Every pending event, in no particular order.
-    @inlinable public var unordered: [ScheduledEvent<Message>] { storage }
+    @inlinable public var unordered: [ScheduledEvent<Message>] {
+        entries.compactMap { e in messages[Int(e.slot)].map { ScheduledEvent(key: e.key, target: e.target, message: $0) } }
+    }
 
     @inlinable public mutating func insert(_ event: ScheduledEvent<Message>) {
-        storage.append(event)
-        storage.withUnsafeMutableBufferPointer { h in
+        let slot: UInt32
+        if let s = freeSlots.popLast() {
+            slot = s
+            messages[Int(s)] = event.message
+        } else {
+            slot = UInt32(messages.count)
+            messages.append(event.message)
+        }
+        entries.append(Entry(key: event.key, target: event.target, slot: slot))
+        entries.withUnsafeMutableBufferPointer { h in
             var i = h.count - 1
             let x = h[i]
             while i > 0 {
                 let parent = (i - 1) >> 2
-                guard x < h[parent] else { break }
+                guard x.key < h[parent].key else { break }
                 h[i] = h[parent]
                 i = parent
             }
@@ -43,21 +80,29 @@ public struct EventHeap<Message> {
 
     /// Removes and returns the earliest event.
     @inlinable public mutating func popMin() -> ScheduledEvent<Message>? {
-        guard let last = storage.popLast() else { return nil }
-        if storage.isEmpty { return last }
-        return storage.withUnsafeMutableBufferPointer { h in
-            let top = h[0]
-            Self.siftDown(h, from: 0, placing: last)
-            return top
+        guard let last = entries.popLast() else { return nil }
+        let top: Entry
+        if entries.isEmpty {
+            top = last
+        } else {
+            top = entries.withUnsafeMutableBufferPointer { h in
+                let top = h[0]
+                Self.siftDown(h, from: 0, placing: last)
+                return top
+            }
         }
+        freeSlots.append(top.slot)
+        // Moved out of the slab, not copied: no retain/release of the payload.
+        guard let m = messages[Int(top.slot)].take() else { preconditionFailure("event heap slot without a message") }
+        return ScheduledEvent(key: top.key, target: top.target, message: m)
     }
 
     @inlinable mutating func siftDown(from start: Int) {
-        storage.withUnsafeMutableBufferPointer { h in Self.siftDown(h, from: start, placing: h[start]) }
+        entries.withUnsafeMutableBufferPointer { h in Self.siftDown(h, from: start, placing: h[start]) }
     }
 
     /// Moves the hole at `start` down until `x` fits there.
-    @inlinable static func siftDown(_ h: UnsafeMutableBufferPointer<ScheduledEvent<Message>>, from start: Int, placing x: ScheduledEvent<Message>) {
+    @inlinable static func siftDown(_ h: UnsafeMutableBufferPointer<Entry>, from start: Int, placing x: Entry) {
         let n = h.count
         var i = start
         while true {
@@ -76,7 +121,7 @@ public struct EventHeap<Message> {
                     c &+= 1
                 }
             }
-            guard h[best] < x else { break }
+            guard h[best].key < x.key else { break }
             h[i] = h[best]
             i = best
         }
@@ -85,3 +130,4 @@ public struct EventHeap<Message> {
 }
 
 extension EventHeap: Sendable where Message: Sendable {}
+extension EventHeap.Entry: Sendable {}
