@@ -95,12 +95,12 @@ public struct HostIO<Payload: Sendable> {
     }
 
     /// Sends a datagram of `size` bytes (headers included) from local `port` to `destination`.
-    public mutating func sendDatagram(_ payload: Payload, size: Int, from port: UInt16, to destination: Endpoint) {
+    @inlinable public mutating func sendDatagram(_ payload: Payload, size: Int, from port: UInt16, to destination: Endpoint) {
         actions.append(.datagram(from: port, to: destination, payload: payload, size: size))
     }
 
     /// Opens a connection to `destination` from a fresh ephemeral port; `connected` or `connectFailed` follows.
-    public mutating func connect(to destination: Endpoint) -> ConnectionID {
+    @inlinable public mutating func connect(to destination: Endpoint) -> ConnectionID {
         nextConnection &+= 1
         let id = ConnectionID(raw: UInt64(host) << 32 | UInt64(nextConnection))
         let port = nextPort
@@ -110,31 +110,31 @@ public struct HostIO<Payload: Sendable> {
     }
 
     /// Sends `size` bytes of `payload` on an established connection (reliable, in order).
-    public mutating func send(_ payload: Payload, size: Int, on connection: ConnectionID) {
+    @inlinable public mutating func send(_ payload: Payload, size: Int, on connection: ConnectionID) {
         actions.append(.send(connection, payload: payload, size: size))
     }
 
     /// Closes a connection; the remote end gets `closed(.closedByRemote)`.
-    public mutating func close(_ connection: ConnectionID) { actions.append(.close(connection)) }
+    @inlinable public mutating func close(_ connection: ConnectionID) { actions.append(.close(connection)) }
 
     /// Accepts connections on `port`.
-    public mutating func listen(on port: UInt16) { actions.append(.listen(port)) }
+    @inlinable public mutating func listen(on port: UInt16) { actions.append(.listen(port)) }
 
     /// Stops accepting connections on `port`.
-    public mutating func stopListening(on port: UInt16) { actions.append(.unlisten(port)) }
+    @inlinable public mutating func stopListening(on port: UInt16) { actions.append(.unlisten(port)) }
 
     /// Sets a timer that delivers `.timer(token)` after `delay`.
-    public mutating func setTimer(_ token: UInt64, after delay: SimDuration) { actions.append(.timer(token, after: delay)) }
+    @inlinable public mutating func setTimer(_ token: UInt64, after delay: SimDuration) { actions.append(.timer(token, after: delay)) }
 
     /// Records a structured log entry at this host.
-    public mutating func log(_ kind: String, _ fields: [LogField] = []) { logs.append((kind, fields)) }
+    @inlinable public mutating func log(_ kind: String, _ fields: [LogField] = []) { logs.append((kind, fields)) }
 }
 
 // MARK: Composing applications
 
 extension AppEvent {
     /// The same event for an embedded application whose payloads are `Inner`; nil if the payload is not one of its own.
-    public func mapPayload<Inner: Sendable>(_ unwrap: (Payload) -> Inner?) -> AppEvent<Inner>? {
+    @inlinable public func mapPayload<Inner: Sendable>(_ unwrap: (Payload) -> Inner?) -> AppEvent<Inner>? {
         switch self {
         case .start: return .start
         case .timer(let t): return .timer(t)
@@ -152,7 +152,7 @@ extension AppEvent {
 extension HostIO {
     /// Runs an embedded application whose payloads are `Inner`, wrapping what it sends with `wrap`.
     /// Lets a scenario compose several application types into one host application.
-    public mutating func embed<Inner: Sendable>(_ wrap: (Inner) -> Payload, _ body: (inout HostIO<Inner>) -> Void) {
+    @inlinable public mutating func embed<Inner: Sendable>(_ wrap: (Inner) -> Payload, _ body: (inout HostIO<Inner>) -> Void) {
         var inner = HostIO<Inner>(now: now, host: host, random: random, nextConnection: nextConnection, nextPort: nextPort)
         body(&inner)
         random = inner.random

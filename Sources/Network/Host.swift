@@ -71,8 +71,10 @@ public struct Host<App: HostApplication>: Sendable {
     @usableFromInline var uplinkSmallFreeAt = SimTime.zero
     @usableFromInline var downlinkSmallFreeAt = SimTime.zero
     /// Open connections by id (look-ups only: anything listed is sorted first).
-    public var connections: [ConnectionID: Connection] { _connections }
-    @usableFromInline var _connections: [ConnectionID: Connection] = [:]
+    public var connections: [ConnectionID: Connection] {
+        Dictionary(uniqueKeysWithValues: _connections.items.lazy.map { ($0.id, $0) })
+    }
+    @usableFromInline var _connections = ConnectionTable()
     /// Ports with a listener, sorted.
     public var listening: [UInt16] { _listening }
     @usableFromInline var _listening: [UInt16] = []
@@ -86,5 +88,51 @@ public struct Host<App: HostApplication>: Sendable {
     }
 
     /// The connections sorted by id (for display and reports).
-    public var sortedConnections: [Connection] { _connections.values.sorted { $0.id < $1.id } }
+    public var sortedConnections: [Connection] { _connections.items }
+}
+
+/// A host's open connections, sorted by id: a look-up is a binary search over a few dozen plain
+/// entries (no hashing), and listing them in id order needs no sort.
+@usableFromInline struct ConnectionTable: Sendable {
+    @usableFromInline var items: [Connection] = []
+
+    @inlinable init() {}
+
+    @inlinable var isEmpty: Bool { items.isEmpty }
+    @inlinable var count: Int { items.count }
+
+    /// Where `id` is, or where it would go.
+    @inlinable func slot(_ id: ConnectionID) -> Int {
+        var lo = 0, hi = items.count
+        while lo < hi {
+            let mid = (lo &+ hi) >> 1
+            if items[mid].id < id { lo = mid &+ 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    @inlinable func index(of id: ConnectionID) -> Int? {
+        let i = slot(id)
+        return i < items.count && items[i].id == id ? i : nil
+    }
+
+    /// The connection with this id; setting nil removes it, setting a value inserts or replaces it.
+    @inlinable subscript(_ id: ConnectionID) -> Connection? {
+        get { index(of: id).map { items[$0] } }
+        set {
+            let i = slot(id)
+            let found = i < items.count && items[i].id == id
+            switch (newValue, found) {
+            case (let c?, true): items[i] = c
+            case (let c?, false): items.insert(c, at: i)
+            case (nil, true): items.remove(at: i)
+            case (nil, false): break
+            }
+        }
+    }
+
+    @inlinable @discardableResult mutating func removeValue(forKey id: ConnectionID) -> Connection? {
+        guard let i = index(of: id) else { return nil }
+        return items.remove(at: i)
+    }
 }

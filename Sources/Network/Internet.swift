@@ -364,7 +364,7 @@ public struct Internet<App: HostApplication>: SimModel {
                                              sourceHost: n, size: controlSegmentSize, kind: .segment(c.id, segment), payload: nil)
             world.schedule(.arrive(packet), to: c.remoteHost, at: world.now + topology.pathLatency(n, c.remoteHost))
         }
-        world.nodes[n]._connections = [:]
+        world.nodes[n]._connections = ConnectionTable()
         world.nodes[n]._listening = []
         world.nodes[n].running = false
         world.nodes[n].incarnation &+= 1
