@@ -83,7 +83,7 @@ public struct KeyMap: Sendable {
                    group: "Views", scope: .views([.events])),
         KeyBinding([.escape], .cancel, footer: nil, help: "close the inspector or the help; clear the filter", group: "Views"),
 
-        KeyBinding([.char(":")], .beginCommand, footer: "command", help: "command line: crash, restart, link down, partition… (tab completes)",
+        KeyBinding([.char(":")], .beginCommand, footer: "command", help: "command line: crash, restart, join 10 leechers, link down, partition… (tab completes)",
                    group: "General"),
         KeyBinding([.enter], .inspect, footer: "inspect", help: "open or close the inspector: everything about the selected node", group: "General"),
         KeyBinding([.char("?")], .toggleHelp, footer: "help", help: "this help", group: "General"),
