@@ -72,7 +72,7 @@ public struct Handout: Sendable, Hashable {
         return (n, rest.dropFirst(2).trimmingCharacters(in: .whitespaces))
     }
 
-    /// Inline Markdown removed: `code`, **bold**, _emphasis_, [text](link) → text.
+    /// Inline Markdown removed: `code` (kept verbatim), **bold**, _emphasis_, [text](link) → text.
     static func plain(_ text: String) -> String {
         var out = ""
         var chars = Substring(text)
@@ -83,7 +83,18 @@ public struct Handout: Sendable, Hashable {
                 chars = chars[chars.index(after: paren)...]
                 continue
             }
-            if c == "`" || c == "*" { chars.removeFirst(); continue }
+            if c == "`" {
+                // A code span: its text verbatim (`late-*` keeps its star).
+                let rest = chars.dropFirst()
+                if let close = rest.firstIndex(of: "`") {
+                    out += rest[..<close]
+                    chars = rest[rest.index(after: close)...]
+                } else {
+                    chars = rest
+                }
+                continue
+            }
+            if c == "*" { chars.removeFirst(); continue }
             if c == "_", out.last.map({ !$0.isLetter && !$0.isNumber }) ?? true || chars.dropFirst().first.map({ !$0.isLetter }) ?? true {
                 chars.removeFirst(); continue
             }

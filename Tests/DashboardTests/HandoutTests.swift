@@ -18,7 +18,7 @@ import Testing
     2. Step three rounds with **n** and watch the
        rarity bar fill.
        - look at the [piece map](https://example.org/x) too
-    3) Type `:crash tracker` and _explain_ what happens to new_peers.
+    3) Type `:crash tracker` and _explain_ what happens to new_peers (`late-*`).
     10. Write down the completion time.
 
     ## Questions
@@ -40,7 +40,7 @@ import Testing
         #expect(h.steps.map(\.number) == [1, 2, 3, 10])
         #expect(h.steps[0].text == "Open swarm.yaml in the dashboard: inetlab open labs/07-test/swarm.yaml.")
         #expect(h.steps[1].text == "Step three rounds with n and watch the rarity bar fill. · look at the piece map too")
-        #expect(h.steps[2].text == "Type :crash tracker and explain what happens to new_peers.")
+        #expect(h.steps[2].text == "Type :crash tracker and explain what happens to new_peers (late-*).")
         #expect(Handout.parse(markdown: "# Title\n\n1. a list, but no Steps heading\n", lab: "x") == nil)
     }
 
