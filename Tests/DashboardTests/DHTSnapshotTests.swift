@@ -85,6 +85,13 @@ import Testing
         state.inspectorOpen = true
         #expect(render(s, state, size: state.size).text.contains("tracker 0 · DHT"))
 
+        // The rounds view of a swarm with a DHT: completions and lookups instead of pings; the injections.
+        let rounds = render(s, ui(.rounds), size: Size(width: 80, height: 24))
+        expectScreen(rounds, "rounds-dht-80x24")
+        #expect(rounds.text.contains("DONE") && rounds.text.contains("LOOKUPS") && !rounds.text.contains("PING"))
+        #expect(rounds.text.contains("crash tracker") && rounds.text.contains("join 2 leechers"))
+        expectScreen(render(s, ui(.rounds, width: 160, height: 48), size: Size(width: 160, height: 48)), "rounds-dht-160x48")
+
         // Back past the join: the reserve's nodes are gone again.
         for _ in 0..<4 { d.apply(.previousRound) }
         s = d.snapshot()

@@ -14,8 +14,11 @@ enum RoundsView {
         ("DOWN", "packets lost to a crashed host or a link that was down"),
         ("CUT", "packets lost to a partition"),
         ("CONN", "connections opened / failed"),
-        ("PING", "ping replies received / probes sent"),
+        ("PING", "ping replies received / probes sent (scenarios without a swarm)"),
         ("RTT", "mean round-trip time of this round's replies"),
+        ("DONE", "swarm scenarios: leechers that have completed the file so far"),
+        ("LOOKUPS", "with a DHT: lookups that found something / lookups finished in the round (a tracker crash shows as more of them)"),
+        ("HOPS", "with a DHT: mean hops of the round's lookups to the closest node that answered"),
         ("INJECTIONS", "failures and changes applied during the round"),
     ]
 
@@ -26,6 +29,15 @@ enum RoundsView {
         Column("CUT", 4, right: true, priority: 2), Column("CONN", 7, right: true, priority: 3), Column("PING", 9, right: true),
         Column("RTT", 7, right: true, priority: 1), Column("INJECTIONS", 12),
     ]
+
+    /// A swarm scenario's columns: completions instead of pings, and the DHT's lookups when it has one.
+    static func swarmColumns(dht: Bool) -> [Column] {
+        var c = Array(columns.prefix(11))
+        c.append(Column("DONE", 5, right: true))
+        if dht { c += [Column("LOOKUPS", 8, right: true, priority: 1), Column("HOPS", 5, right: true, priority: 2)] }
+        c.append(Column("INJECTIONS", 12))
+        return c
+    }
 
     static func sparkline(_ values: [Int], width: Int, glyphs g: Glyphs) -> String {
         let shown = values.suffix(width)
@@ -42,8 +54,10 @@ enum RoundsView {
         if !s.isFinished { head.append((" · round \(s.currentRound) in progress", Theme.dim)) }
         buf.spans(head, x: rect.x + 1, y: rect.y, maxX: rect.maxX - 1)
         let sparkWidth = rect.width - 22
+        let swarm = rows.contains { $0.swarmCompleted != nil } || (rows.isEmpty && s.swarm != nil)
+        let dht = rows.contains { $0.dht != nil } || (rows.isEmpty && s.dht != nil)
         let lines: [(String, [Int], Style)] = [
-            ("ping replies/round", rows.map(\.pingReplies), Theme.ok),
+            swarm ? ("bytes sent/round", rows.map { Int(clamping: $0.bytesSent) }, Theme.ok) : ("ping replies/round", rows.map(\.pingReplies), Theme.ok),
             ("NAT drops/round", rows.map(\.droppedNat), Theme.warn),
         ]
         for (i, (label, values, style)) in lines.enumerated() {
@@ -51,6 +65,7 @@ enum RoundsView {
             buf.put(sparkline(values, width: sparkWidth, glyphs: g), x: rect.x + 21, y: rect.y + 1 + i, style: style, maxWidth: sparkWidth)
         }
         let table = Rect(x: rect.x, y: rect.y + 3, width: rect.width, height: rect.height - 3)
+        let columns = swarm ? swarmColumns(dht: dht) : columns
         let kept = Column.fit(columns, width: table.width - 3)
         buf.tableHeader(columns, kept: kept, x: table.x + 1, y: table.y, width: table.width - 3)
         let visible = table.height - 1
@@ -64,7 +79,7 @@ enum RoundsView {
             let i = offset + r
             let row = rows[i]
             let y = table.y + 1 + r
-            let cells: [TableCell] = [
+            var cells: [TableCell] = [
                 TableCell("\(row.round)"), TableCell(Format.duration(.init(seconds: row.timeS)), Theme.dim),
                 TableCell(Format.count(row.events)), TableCell("\(row.hostsRunning)"),
                 TableCell(Format.count(row.packetsSent)), TableCell(Format.count(row.packetsReceived)),
@@ -73,10 +88,19 @@ enum RoundsView {
                 TableCell("\(row.droppedDown)", row.droppedDown > 0 ? Theme.bad : Theme.dim),
                 TableCell("\(row.droppedPartition)", row.droppedPartition > 0 ? Theme.bad : Theme.dim),
                 TableCell("\(row.connectionsOpened)/\(row.connectionsFailed)", row.connectionsFailed > 0 ? Theme.warn : Theme.text),
-                TableCell("\(row.pingReplies)/\(row.pingProbes)", row.pingReplies < row.pingProbes ? Theme.warn : Theme.text),
-                TableCell(row.pingRttMeanMs.map { Format.milliseconds($0) } ?? "-", Theme.text),
-                TableCell(row.injections.joined(separator: ", "), Theme.warn),
             ]
+            if swarm {
+                cells.append(TableCell(row.swarmCompleted.map(String.init) ?? "-"))
+                if dht {
+                    let d = row.dht
+                    cells.append(TableCell(d.map { "\($0.succeeded)/\($0.lookups)" } ?? "-", d.map { $0.succeeded < $0.lookups ? Theme.warn : Theme.text } ?? Theme.dim))
+                    cells.append(TableCell(d?.hopsMean.map { Format.decimal($0, places: 1) } ?? "-", Theme.text))
+                }
+            } else {
+                cells.append(TableCell("\(row.pingReplies)/\(row.pingProbes)", row.pingReplies < row.pingProbes ? Theme.warn : Theme.text))
+                cells.append(TableCell(row.pingRttMeanMs.map { Format.milliseconds($0) } ?? "-", Theme.text))
+            }
+            cells.append(TableCell(row.injections.joined(separator: ", "), Theme.warn))
             buf.tableRow(columns, kept: kept, cells: cells, x: table.x + 1, y: y, width: table.width - 3)
             if i == cursor && ui.roundCursor != nil {
                 buf.restyle(Rect(x: table.x + 1, y: y, width: table.width - 3, height: 1)) { $0.reverse = true }
