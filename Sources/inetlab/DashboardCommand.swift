@@ -23,7 +23,8 @@ struct DashboardCommand: ParsableCommand {
         abstract: "Open the dashboard on the built-in scenario (what `inetlab` with no arguments does).",
         discussion: """
         Keys: space run/pause, n next round, . next event, b back one round, : command line \
-        (crash server, link down home-1, partition asia, heal…), ? help, q quit. See docs/dashboard.md.
+        (crash tracker, join 10 leechers, link down home-1, partition asia, heal…), ? help, q quit. \
+        See docs/dashboard.md.
         """)
 
     @OptionGroup var options: DashboardOptions
