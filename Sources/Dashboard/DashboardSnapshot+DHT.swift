@@ -15,7 +15,8 @@ extension DHTSnapshot {
         let names = run.hostNames
         let now = state.now
         var members: [(id: Int, node: DHTNode, running: Bool)] = []
-        var known: [DHTID: String] = [:]
+        /// Name and hex id of every started node (contacts repeat across tables: computed once).
+        var known: [DHTID: (name: String, hex: String)] = [:]
         var config: DHTNode.Config?
         for (i, host) in state.nodes.enumerated() {
             guard let node = host.app.dht else { continue }
@@ -23,7 +24,7 @@ extension DHTSnapshot {
             // A node that has never started (an absent host) has no id and no table yet: not shown.
             guard node.hasID else { continue }
             members.append((i, node, host.running && node.isRunning))
-            known[node.id] = names[i]
+            known[node.id] = (names[i], node.id.hex)
         }
         guard let config else { return nil }
         let seconds = UInt32(clamping: now.nanoseconds / 1_000_000_000)
@@ -41,12 +42,13 @@ extension DHTSnapshot {
                     case .questionable: st = .questionable
                     case .bad: st = .bad
                     }
-                    return DHTContact(name: known[c.id] ?? c.endpoint.description, id: c.id.hex, state: st,
+                    let who = known[c.id]
+                    return DHTContact(name: who?.name ?? c.endpoint.description, id: who?.hex ?? c.id.hex, state: st,
                                       lastSeen: c.hasReplied ? .seconds(Int64(c.lastActive)) : nil)
                 }
                 buckets.append(DHTBucket(prefixLength: b, contacts: contacts))
             }
-            nodes.append(DHTNodeSnapshot(name: names[m.id], id: m.node.id.hex, isUp: m.running, buckets: buckets,
+            nodes.append(DHTNodeSnapshot(name: names[m.id], id: known[m.node.id]?.hex ?? m.node.id.hex, isUp: m.running, buckets: buckets,
                                          keysStored: m.node.storage.keyCount, runningLookups: m.node.activeLookups))
         }
         return DHTSnapshot(k: config.k, alpha: config.alpha, nodes: nodes, lookups: lookups(state.log, names: names))
