@@ -55,7 +55,7 @@ public struct EventHeap<Message> {
         entries.compactMap { e in messages[Int(e.slot)].map { ScheduledEvent(key: e.key, target: e.target, message: $0) } }
     }
 
-    @inlinable public mutating func insert(_ event: ScheduledEvent<Message>) {
+    @inlinable public mutating func insert(_ event: consuming ScheduledEvent<Message>) {
         let slot: UInt32
         if let s = freeSlots.popLast() {
             slot = s

@@ -120,12 +120,9 @@ extension SimState {
 
     @inlinable @inline(__always)
     mutating func pushOutbox(_ ctx: inout NodeContext<Model.Message>) {
-        if ctx.outbox.count == 1 {
-            heap.insert(ctx.outbox[0])
-        } else {
-            for e in ctx.outbox { heap.insert(e) }
-        }
-        ctx.outbox.removeAll(keepingCapacity: true)
+        // Moved out one by one (no retain/release of payloads); keys are unique, so the order in which
+        // they enter the heap cannot change the order in which they leave it.
+        while let e = ctx.outbox.popLast() { heap.insert(e) }
         if !ctx.logs.isEmpty {
             pendingLogs.append(contentsOf: ctx.logs)
             ctx.logs.removeAll(keepingCapacity: true)
@@ -224,8 +221,7 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
             let latest = execute(&state, threads: threads, end: end)
             // Merge: outboxes into the heap (unique keys make the order irrelevant), logs in canonical order.
             for w in workers.indices {
-                for e in workers[w].outgoing { state.heap.insert(e) }
-                workers[w].outgoing.removeAll(keepingCapacity: true)
+                while let e = workers[w].outgoing.popLast() { state.heap.insert(e) }
                 if !workers[w].logs.isEmpty {
                     state.pendingLogs.append(contentsOf: workers[w].logs)
                     workers[w].logs.removeAll(keepingCapacity: true)
