@@ -37,6 +37,13 @@ public struct SwarmReport: Sendable, Codable, Hashable {
     public var stranded: Int
     public var peersDetail: [PeerReport]
 
+    // Spelled out so that the P2P bound is `lower_bound_p2p_s` (the automatic conversion would give `p_2p`).
+    enum CodingKeys: String, CodingKey {
+        case name, infoHash, fileBytes, pieceLength, pieces, peers, initialSeeds, leechers, completed, distributionTimeS
+        case completionCdf, lowerBoundP2pS = "lower_bound_p2p_s", lowerBoundClientServerS, uplinkUtilisation, connectable
+        case unconnectable, freeRiders, contributors, discovery, peersFromTracker, peersFromDht, stranded, peersDetail
+    }
+
     public struct CDFPoint: Sendable, Codable, Hashable {
         public var timeS: Double
         public var fraction: Double
@@ -51,12 +58,15 @@ public struct SwarmReport: Sendable, Codable, Hashable {
 
     public struct PeerReport: Sendable, Codable, Hashable {
         public var name: String
+        /// The host group the peer belongs to.
+        public var group: String
         public var role: String
         public var nat: String
         public var connectable: Bool
         public var joinedS: Double?
-        /// Seconds from joining to completing.
+        /// Seconds from joining to completing, and from joining to the first complete piece.
         public var completionS: Double?
+        public var firstPieceS: Double?
         public var uploaded: Int64
         public var downloaded: Int64
         /// Uploaded over downloaded (nil if nothing downloaded).
@@ -86,6 +96,11 @@ extension ScenarioRun {
             guard let p = h.app.peer, p.config.torrent.infoHash == info.infoHash else { return nil }
             return (i, p)
         }
+    }
+
+    /// The name of the host group a node belongs to.
+    func groupName(of node: NodeID) -> String {
+        groupRanges.firstIndex { $0.contains(node) }.map { scenario.spec.hosts[$0].group } ?? ""
     }
 
     /// Whether a host can accept inbound connections on `port`.
@@ -123,10 +138,11 @@ extension ScenarioRun {
             let detail = all.map { id, p -> SwarmReport.PeerReport in
                 let host = simulation.state.nodes[id]
                 return SwarmReport.PeerReport(
-                    name: hostNames[id], role: p.config.startAsSeed ? "seed" : (p.config.freeRider ? "free-rider" : "leecher"),
+                    name: hostNames[id], group: groupName(of: id), role: p.config.startAsSeed ? "seed" : (p.config.freeRider ? "free-rider" : "leecher"),
                     nat: host.nat?.config.preset?.rawValue ?? "none", connectable: connectable(id, port: p.config.port),
                     joinedS: p.stats.joinedAt.map { round3($0.seconds) },
                     completionS: p.stats.completedAt.flatMap { c in p.stats.joinedAt.map { round3((c - $0).seconds) } },
+                    firstPieceS: p.stats.firstPieceAt.flatMap { c in p.stats.joinedAt.map { round3((c - $0).seconds) } },
                     uploaded: p.stats.bytesUploaded, downloaded: p.stats.bytesDownloaded,
                     shareRatio: p.stats.bytesDownloaded > 0 ? round3(Double(p.stats.bytesUploaded) / Double(p.stats.bytesDownloaded)) : nil,
                     timeChokedS: round3(p.stats.timeChoked.seconds), connections: p.connectionCount, connectFailures: p.stats.connectsFailed,
