@@ -66,7 +66,7 @@ let package = Package(
 
         // MARK: Dashboard
         /// UI state, actions, reducer, and views rendering snapshots into a cell buffer (no terminal I/O).
-        .target(name: "Dashboard", dependencies: ["SimKernel", "Network", "Scenario"]),
+        .target(name: "Dashboard", dependencies: ["SimKernel", "Network", "BitTorrent", "DHT", "Scenario"]),
         /// ncursesw, wrapped for Swift (the only C in the project). Its headers are in the default include
         /// path on Debian; no `pkgConfig:` because SwiftPM would warn about the `-D` flags pkg-config
         /// reports (shim.h defines what is needed instead).

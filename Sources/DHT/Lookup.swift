@@ -59,6 +59,19 @@ struct Lookup: Sendable, Hashable {
     var hops = 0
     var closest: [CompactNode] = []
 
+    /// The nodes the lookup queried, step by step: `STEP:ADDRESS:PORT:BITS:ANSWERED` separated by spaces,
+    /// where STEP is the referral depth (1: from the own routing table), BITS the leading bits the node's id
+    /// shares with the target (higher is closer; `?` for a bootstrap endpoint that never answered) and
+    /// ANSWERED 1 or 0. In query order within a step (farther first, as a lookup closes in); at most 32.
+    var pathDescription: String {
+        let queried = candidates.filter { $0.state == .responded || $0.state == .failed }
+            .sorted { ($0.hop, $1.distance) < ($1.hop, $0.distance) }
+        return queried.prefix(32).map { c in
+            let bits = c.idKnown ? String(c.id.commonPrefixLength(with: target)) : "?"
+            return "\(c.hop):\(c.endpoint):\(bits):\(c.state == .responded ? 1 : 0)"
+        }.joined(separator: " ")
+    }
+
     /// Inserts a candidate in distance order unless it is known already or farther than everything kept.
     mutating func add(_ c: Candidate, cap: Int) {
         for e in candidates where (e.idKnown && c.idKnown && e.id == c.id) || e.endpoint == c.endpoint { return }
@@ -220,7 +233,8 @@ extension DHTNode {
         guard l.external else {
             if case .announce = l.kind, settings.logLookups {
                 io.log("dht.republish.done", [LogField("target", l.target.short), LogField("hops", l.hops),
-                                              LogField("messages", l.messages), LogField("stored", l.stored)])
+                                              LogField("messages", l.messages), LogField("stored", l.stored),
+                                              LogField("path", l.pathDescription)])
             }
             return
         }
@@ -242,6 +256,7 @@ extension DHTNode {
                 LogField("kind", kind.description), LogField("target", l.target.short), LogField("ok", succeeded ? 1 : 0),
                 LogField("hops", l.hops), LogField("messages", l.messages),
                 LogField("ms", Double(result.duration.nanoseconds) / 1e6), LogField("peers", l.peers.count),
+                LogField("path", l.pathDescription),
             ] + (kind == .announce ? [LogField("stored", l.stored)] : []))
         }
     }

@@ -51,11 +51,23 @@ extension DHTSnapshot {
             nodes.append(DHTNodeSnapshot(name: names[m.id], id: known[m.node.id]?.hex ?? m.node.id.hex, isUp: m.running, buckets: buckets,
                                          keysStored: m.node.storage.keyCount, runningLookups: m.node.activeLookups))
         }
-        return DHTSnapshot(k: config.k, alpha: config.alpha, nodes: nodes, lookups: lookups(state.log, names: names))
+        // Who is behind each public address (a NAT box's address belongs to the one host behind it).
+        var byAddress: [IPv4Address: String] = [:]
+        for (i, host) in state.nodes.enumerated() { byAddress[host.nat?.publicAddress ?? host.address] = names[i] }
+        return DHTSnapshot(k: config.k, alpha: config.alpha, nodes: nodes, lookups: lookups(state.log, names: names, byAddress: byAddress))
+    }
+
+    /// A lookup's path from its log entry (`STEP:ADDRESS:PORT:BITS:ANSWERED …`, see the DHT's `Lookup`).
+    static func path(_ text: String, byAddress: [IPv4Address: String]) -> [DHTHop] {
+        text.split(separator: " ").compactMap { token -> DHTHop? in
+            let f = token.split(separator: ":", omittingEmptySubsequences: false)
+            guard f.count == 5, let step = Int(f[0]), let address = IPv4Address(String(f[1])) else { return nil }
+            return DHTHop(step: step, node: byAddress[address] ?? "\(f[1]):\(f[2])", commonBits: Int(f[3]) ?? 0, answered: f[4] == "1")
+        }
     }
 
     /// The newest finished lookups of the event log, oldest first.
-    static func lookups(_ log: EventLog, names: [String]) -> [DHTLookup] {
+    static func lookups(_ log: EventLog, names: [String], byAddress: [IPv4Address: String] = [:]) -> [DHTLookup] {
         var out: [DHTLookup] = []
         for e in log.entries.reversed() where e.kind == "dht.lookup.done" || e.kind == "dht.bootstrap.done" {
             guard out.count < lookupLimit else { break }
@@ -82,8 +94,10 @@ extension DHTSnapshot {
             let target: String
             if case .string(let t)? = e["target"] { target = t } else { target = bootstrap ? "own id" : "?" }
             let ok = bootstrap ? (int("contacts") ?? 0) > 0 : int("ok") == 1
+            var hops: [DHTHop] = []
+            if case .string(let p)? = e["path"] { hops = path(p, byAddress: byAddress) }
             out.append(DHTLookup(origin: origin, target: target, kind: kind, status: ok ? .succeeded : .failed,
-                                 started: bootstrap ? e.time : started, finished: e.time, hops: [],
+                                 started: bootstrap ? e.time : started, finished: e.time, hops: hops,
                                  peersFound: int("peers") ?? 0, hopCount: int("hops"), messages: int("messages"),
                                  storedAt: int("stored")))
         }

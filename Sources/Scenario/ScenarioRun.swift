@@ -451,6 +451,21 @@ public final class ScenarioRun {
                                  keysPerNodeMean: round3(m.keysPerNode.mean), keysPerNodeMax: Int(m.keysPerNode.max))
     }
 
+    /// The timeline's `join` and `leave` entries in the round ending at `end`: the network logs them as host
+    /// arrivals and departures (like churn), not as injections, so they are taken from the timeline.
+    func timelineMoves(before end: SimTime) -> [String] {
+        let start = SimTime.zero + roundLength * Int64(rows.count)
+        return scenario.spec.timeline.compactMap { inj -> String? in
+            let t = SimTime.zero + inj.at.duration
+            guard t >= start, t < end || (end == endTime && t == end) else { return nil }
+            switch inj.action {
+            case .join(let n): return "join \(n)"
+            case .leave(let n): return "leave \(n)"
+            default: return nil
+            }
+        }
+    }
+
     private func collectInjections(since before: Int) {
         let log = simulation.state.log
         let fresh = min(log.totalRecorded - before, log.entries.count)
@@ -499,7 +514,7 @@ public final class ScenarioRun {
             connectionsOpened: now.counters.connectionsOpened - was.counters.connectionsOpened,
             connectionsFailed: now.counters.connectionsFailed - was.counters.connectionsFailed,
             pingProbes: now.ping.probesSent - was.ping.probesSent, pingReplies: replies,
-            pingRttMeanMs: rtt.map { ($0 * 1000).rounded() / 1000 }, injections: injectionsThisRound,
+            pingRttMeanMs: rtt.map { ($0 * 1000).rounded() / 1000 }, injections: timelineMoves(before: time) + injectionsThisRound,
             swarmCompleted: sample?.completed, minAvailability: sample?.minAvailability, singleCopyPieces: sample?.singleCopy,
             rarity: sample?.histogram, dht: dhtRound(from: time - roundLength, to: time, queries: now.dhtQueries - was.dhtQueries))
     }

@@ -52,6 +52,10 @@ import Testing
         let announce = try #require(dht.lookups.first { $0.kind == "announce" })
         #expect(announce.status == .succeeded && (announce.hopCount ?? 0) >= 1 && (announce.messages ?? 0) > 0 && (announce.storedAt ?? 0) > 0)
         #expect(announce.target.count == 8 && announce.finished.map { $0 >= announce.started } == true)
+        // The hop-by-hop path is recorded: queried nodes named by host, their steps, closeness and answers.
+        #expect(!announce.hops.isEmpty)
+        #expect(announce.hops.allSatisfy { hosts.contains($0.node) && $0.node != announce.origin && $0.step >= 1 && (0...160).contains($0.commonBits) })
+        #expect(announce.hops.filter(\.answered).count >= announce.storedAt ?? 0)
 
         var state = ui(.dht)
         state.selection = "peer-2"

@@ -214,3 +214,27 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
         #expect(run.report().fingerprint == straight.report().fingerprint)
     }
 }
+
+@Suite struct TimelineRowTests {
+    @Test func timelineJoinsAndLeavesAppearInTheirRoundsInjections() throws {
+        let yaml = """
+        name: moves
+        duration: 60s
+        regions: [{name: eu}]
+        hosts:
+          - {group: a, up: 1Mbps, down: 1Mbps}
+          - {group: late, up: 1Mbps, down: 1Mbps, absent: true}
+        timeline:
+          - {at: 25s, join: late}
+          - {at: 40s, leave: a}
+          - {at: 41s, crash: late}
+        """
+        let run = ScenarioRun(try ScenarioLoader.parse(yaml, file: "m.yaml"))
+        run.runToEnd()
+        let rows = run.rows
+        #expect(rows[2].injections == ["join late"], "round 3 is 20–30 s")
+        #expect(rows[4].injections == ["leave a", "crash late"], "round 5 is 40–50 s")
+        #expect(rows.enumerated().allSatisfy { [2, 4].contains($0.offset) || $0.element.injections.isEmpty })
+        #expect(rows[2].hostsRunning == 2 && rows[4].hostsRunning == 0)
+    }
+}

@@ -110,7 +110,7 @@ enum DHTView {
             }
             let found = peers.map { ", " + $0 } ?? ""
             buf.spans([(origin, Theme.text), (l.kind + " ", Theme.info), (target, Theme.dim),
-                       (" · \(l.status.rawValue), \(steps) steps, \(took)", st), (found, Theme.text)],
+                       (" · \(l.status == .succeeded ? "" : l.status.rawValue + ", ")\(steps) step\(steps == 1 ? "" : "s"), \(took)", st), (found, Theme.text)],
                       x: rect.x + 2, y: y, maxX: maxX)
             y += 1
             var parts: [(String, Style)] = [("   ", Theme.text)]
