@@ -4,7 +4,7 @@ import Testing
 /// The bundled labs, checked through the real binary: every check passes with the lab's seeds and two
 /// others; each deliberately broken variant fails, on the check it is meant to break.
 @Suite struct LabTests {
-    static let labs = ["01-client-server-vs-p2p", "02-piece-selection", "03-incentives"]
+    static let labs = ["01-client-server-vs-p2p", "02-piece-selection", "03-incentives", "04-tracker-crash-and-dht"]
 
     /// The check ids a lab's checks.yaml declares (read from the file, not from our code).
     static func checkIDs(_ lab: String) throws -> [String] {
@@ -45,6 +45,8 @@ import Testing
         ("01-client-server-vs-p2p", "swarm-time-grows-slowly"),
         ("02-piece-selection", "rarest-keeps-pieces-available"),
         ("03-incentives", "staying-seeds-speed-everyone-up"),
+        ("04-tracker-crash-and-dht", "dht-carries-on"),
+        ("04-tracker-crash-and-dht", "replication-keeps-the-seed"),
     ])
     func brokenVariantFails(lab: String, failing: String) throws {
         let r = try CLI.run(["check", "labs/\(lab)/broken", "--threads", "2"])
