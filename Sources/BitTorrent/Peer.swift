@@ -400,7 +400,11 @@ struct PeerState: Sendable {
     var neighbors = NeighborTable()
     var pending = 0
     var candidates: [Endpoint] = []
-    var tried: Set<Endpoint> = []
+    /// Every peer address ever learnt (for the per-source counts), and when each address was last dialled:
+    /// an address is dialled again, if it turns up again, once `redialAfter` has passed (a peer that left
+    /// and came back, or a seed whose connection dropped, is not lost for good).
+    var known: Set<Endpoint> = []
+    var dialledAt: [Endpoint: SimTime] = [:]
     var optimistic: ConnectionID?
     var roundRobinCursor = 0
     var unchokedBy = 0
@@ -411,6 +415,8 @@ struct PeerState: Sendable {
     var inEndgame = false
 
     static let rechokeTimer: UInt64 = 1, announceTimer: UInt64 = 2, leaveTimer: UInt64 = 3
+    /// How long before an address dialled once may be dialled again when the tracker or the DHT lists it.
+    static let redialAfter: SimDuration = .seconds(60)
     /// Timers cannot be cancelled, so the announce timer carries a generation in bits 8…47 (the top byte
     /// stays clear for embedders' tokens); a timer whose generation is not the latest is ignored.
     var announceTimerGeneration: UInt64 = 0
@@ -503,12 +509,16 @@ struct PeerState: Sendable {
 
     mutating func addPeers(_ peers: [Endpoint], from source: BTPeer.PeerSource, _ io: inout HostIO<BTMessage>) {
         guard phase == .leeching || phase == .seeding else { return }
-        for p in peers where !tried.contains(p) && !candidates.contains(p) {
-            candidates.append(p)
-            switch source {
-            case .tracker: stats.peersFromTracker += 1
-            case .dht: stats.peersFromDHT += 1
+        for p in peers {
+            if known.insert(p).inserted {
+                switch source {
+                case .tracker: stats.peersFromTracker += 1
+                case .dht: stats.peersFromDHT += 1
+                }
             }
+            if let at = dialledAt[p], io.now - at < Self.redialAfter { continue }
+            if candidates.contains(p) || neighbors.items.contains(where: { $0.remote == p }) { continue }
+            candidates.append(p)
         }
         connectMore(&io)
     }
@@ -518,7 +528,7 @@ struct PeerState: Sendable {
         while neighbors.count + pending < config.maxConnections, !candidates.isEmpty {
             let i = Int(io.random.next() % UInt64(candidates.count))
             let target = candidates.swapRemoveAt(i)
-            tried.insert(target)
+            dialledAt[target] = io.now
             pending += 1
             stats.connectsInitiated += 1
             _ = io.connect(to: target)
@@ -526,7 +536,7 @@ struct PeerState: Sendable {
     }
 
     mutating func addNeighbor(_ id: ConnectionID, remote: Endpoint, initiator: Bool, _ io: inout HostIO<BTMessage>) {
-        tried.insert(remote)
+        if initiator { dialledAt[remote] = io.now }
         neighbors.insert(Neighbor(id: id, remote: remote, have: PieceBits(count: config.torrent.pieceCount),
                                   connectedAt: io.now, lastBlockAt: io.now, initiator: initiator))
         send(.handshake(infoHash: config.torrent.infoHash, peer: UInt32(io.host)), on: id, &io)
@@ -928,7 +938,7 @@ struct PeerState: Sendable {
         neighbors.removeAll()
         pending = 0
         candidates = []
-        tried = []
+        dialledAt = [:]
         optimistic = nil
         unchokedBy = 0
         inEndgame = false
