@@ -135,6 +135,7 @@ public struct BTPeer: HostApplication, Sendable {
         public var endgame = true
         /// Outstanding block requests per connection.
         public var pipeline = 5
+        /// Dial until this many connections; accept incoming ones until twice this many.
         public var maxConnections = 50
         public var numwant = 50
         /// Rate-based upload slots (mainline: 3) — plus one optimistic.
@@ -462,12 +463,16 @@ struct PeerState: Sendable {
             if case .announceReply(let interval, let peers, _, _) = message { announceReply(interval: interval, peers: peers, &io) }
         case .connected(let id, let remote):
             pending = max(0, pending - 1)
+            guard neighbors.count < 2 * config.maxConnections else { io.close(id); return }
             addNeighbor(id, remote: remote, initiator: true, &io)
         case .connectFailed:
             pending = max(0, pending - 1)
             stats.connectsFailed += 1
         case .accepted(let id, let remote, _):
-            guard neighbors.count + pending < config.maxConnections else { io.close(id); return }
+            // As the mainline client (max_initiate 40, max_allow_in 80): a peer dials until it has
+            // `maxConnections` and accepts until twice that, counting established connections only, so a
+            // peer still dialling its tracker list does not turn everyone away.
+            guard neighbors.count < 2 * config.maxConnections else { io.close(id); return }
             stats.connectionsAccepted += 1
             addNeighbor(id, remote: remote, initiator: false, &io)
         case .received(let id, let message, _):
