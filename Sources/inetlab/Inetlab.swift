@@ -6,7 +6,7 @@ struct Inetlab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inetlab",
         abstract: "An emulated Internet for learning P2P and CDNs: run scenarios, step swarms, grade labs.",
-        subcommands: [DashboardCommand.self, Open.self, Run.self, Validate.self, Check.self, Labs.self, TorrentCommand.self],
+        subcommands: [DashboardCommand.self, Open.self, Run.self, Sweep.self, Validate.self, Check.self, Labs.self, TorrentCommand.self],
         defaultSubcommand: DashboardCommand.self
     )
 }
