@@ -6,10 +6,10 @@ public import SimKernel
 /// A BitTorrent peer that also runs a Kademlia DHT node on its UDP port, as mainline clients do (BEP 5),
 /// and finds other peers through it: with a tracker as well, or alone (trackerless and magnet joins).
 ///
-/// - `interval` after the DHT has bootstrapped (`firstLookupAfter`) the peer announces itself for the
-///   torrent's info-hash; the announce is a `get_peers` lookup whose peers go to the peer's candidates,
-///   followed by `announce_peer` to the k closest nodes. The DHT node republishes it every
-///   `republishInterval` of its configuration (nil: stored once, no replication).
+/// - `firstLookupAfter` after starting (time for the bootstrap `find_node`), the peer announces itself for
+///   the torrent's info-hash: a `get_peers` lookup whose peers go to the peer's candidates, then
+///   `announce_peer` to the k closest nodes. The DHT node republishes it every `republishInterval` of its
+///   configuration (nil: stored once, no replication).
 /// - Every `interval` it looks the info-hash up again (`get_peers`) for fresh peers; a leecher with no
 ///   connection at all (stranded) retries every `retryInterval` (a seed has no hurry).
 /// - A crash loses both the peer's and the node's volatile state; a restart bootstraps again.
