@@ -228,16 +228,11 @@ public struct BTPeer: HostApplication, Sendable {
     /// Where a peer address came from.
     public enum PeerSource: Sendable, Hashable { case tracker, dht }
 
-    /// Adds peer addresses learnt from the tracker or the DHT (own address and known ones skipped) and
-    /// connects to them up to the connection cap.
+    /// Adds peer addresses learnt from the tracker or the DHT and connects to them up to the connection
+    /// cap. Addresses already queued or connected, or dialled less than a minute ago, are skipped; our own
+    /// address is dropped at the handshake.
     public mutating func addPeers(_ peers: [Endpoint], from source: PeerSource, io: inout HostIO<BTMessage>) {
         state.addPeers(peers, from: source, &io)
-    }
-
-    /// True while the peer is in the swarm and has room for more connections than it knows addresses for.
-    public var wantsPeers: Bool {
-        let s = box.state
-        return (s.phase == .leeching || s.phase == .seeding) && s.candidates.isEmpty && s.neighbors.count + s.pending < s.config.maxConnections
     }
 
     /// True while the peer takes part in the swarm (started, not departed).

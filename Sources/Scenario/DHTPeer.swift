@@ -24,9 +24,6 @@ public struct DHTPeer: Sendable {
     public var firstLookupAfter: SimDuration
     /// Whether the first lookup (the announce) has been made since the last start.
     var announced = false
-    /// `get_peers`/announce lookups this peer started, and how many found at least one peer.
-    public private(set) var lookups = 0
-    public private(set) var fruitfulLookups = 0
 
     /// Timer token for the peer's lookups (top byte 0xB7: clear of BTPeer's small tokens and the DHT's 0xD7).
     static let lookupTimer: UInt64 = 0xB7 << 56 | 1
@@ -71,7 +68,6 @@ public struct DHTPeer: Sendable {
 
     mutating func lookUp(_ io: inout HostIO<ScenarioApp.Payload>) {
         guard peer.isActive, dht.isRunning else { return }
-        lookups += 1
         let hash = infoHash
         if !announced {
             announced = true
@@ -87,7 +83,6 @@ public struct DHTPeer: Sendable {
         guard !dht.results.isEmpty else { return }
         let hash = infoHash
         for r in dht.takeResults() where r.target == hash && (r.kind == .getPeers || r.kind == .announce) {
-            if !r.peers.isEmpty { fruitfulLookups += 1 }
             let found = r.peers
             io.embed(ScenarioApp.Payload.bt) { peer.addPeers(found, from: .dht, io: &$0) }
         }

@@ -171,7 +171,7 @@ extension ScenarioRun {
                           droppedPartition: c.droppedPartition, droppedUnroutable: c.droppedUnroutable,
                           connectionsOpened: c.connectionsOpened, connectionsAccepted: c.connectionsAccepted, connectionsFailed: c.connectionsFailed),
             nat: nat, ping: ping, swarms: swarmReports(), clientServer: clientServerReport(),
-            dht: state.nodes.contains(where: { $0.app.dht != nil }) ? DHTMetrics.aggregate(state.nodes.lazy.compactMap(\.app.dht)) : nil,
+            dht: scenario.spec.usesDHT ? DHTMetrics.aggregate(state.nodes.lazy.compactMap(\.app.dht)) : nil,
             groups: groups, injections: injections,
             log: .init(recorded: state.log.totalRecorded, retained: state.log.entries.count, byKind: byKind))
     }

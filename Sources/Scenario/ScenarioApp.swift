@@ -126,8 +126,6 @@ public enum ScenarioApp: HostApplication, Sendable {
         default: return nil
         }
     }
-    /// The peer with its DHT node, if that is what runs.
-    public var dhtPeer: DHTPeer? { if case .dhtPeer(let a) = self { a } else { nil } }
     public var tracker: BTTracker? { if case .tracker(let a) = self { a } else { nil } }
     public var fileClient: FileClient? { if case .fileClient(let a) = self { a } else { nil } }
     public var fileServer: FileServer? { if case .fileServer(let a) = self { a } else { nil } }

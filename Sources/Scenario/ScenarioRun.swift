@@ -438,8 +438,8 @@ public final class ScenarioRun {
 
     /// The DHT's activity in `[from, to)`, or nil if no host runs a DHT node.
     func dhtRound(from: SimTime, to: SimTime, queries: Int) -> RoundRow.DHTRound? {
+        guard scenario.spec.usesDHT else { return nil }
         let nodes = simulation.state.nodes.lazy.compactMap { $0.running ? $0.app.dht : nil }
-        guard simulation.state.nodes.contains(where: { $0.app.dht != nil }) else { return nil }
         let m = DHTMetrics.aggregate(nodes, window: from..<to)
         func some(_ x: Double) -> Double? { m.lookups > 0 ? round3(x) : nil }
         return RoundRow.DHTRound(lookups: m.lookups, succeeded: m.succeeded,

@@ -62,6 +62,9 @@ public struct ScenarioSpec: Codable, Sendable, Hashable {
         guard !hosts.isEmpty else { throw ScenarioValidation("define at least one host group", key: CodingKeys.hosts) }
     }
 
+    /// Whether any host runs a DHT node (a peer of a `dht: true` swarm, or a `dht-node` host).
+    public var usesDHT: Bool { swarms.contains(where: \.dht) || hosts.contains { $0.app.dhtNode != nil } }
+
     /// The virtual time the run ends at.
     public var endTime: SimTime {
         if let duration { return .zero + duration.duration }

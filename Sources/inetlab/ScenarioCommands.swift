@@ -73,7 +73,7 @@ struct Run: ParsableCommand {
         let out = StandardOutput()
         if format == .text {
             out.write("inetlab: \(loaded.spec.name), seed \(run.seed), \(run.hostNames.count) hosts, \(run.totalRounds) rounds of \(run.roundLength)\n")
-            out.write(RunReport.roundTableHeader(swarm: !loaded.spec.swarms.isEmpty, dht: loaded.spec.swarms.contains(where: \.dht) || loaded.spec.hosts.contains { $0.app.dhtNode != nil }) + "\n")
+            out.write(RunReport.roundTableHeader(swarm: !loaded.spec.swarms.isEmpty, dht: loaded.spec.usesDHT) + "\n")
         }
         var events: UInt64 = 0
         run.runToEnd(shouldStop: { now in

@@ -33,7 +33,7 @@ public enum CheckValue: Sendable, Hashable, CustomStringConvertible {
         }
 
         /// The value of `key`; failing an exact match, of the key that is the same once underscores are
-        /// ignored (so the documented `lower_bound_p2p_s` finds the encoder's `lower_bound_p_2p_s`).
+        /// ignored (`lower_bound_p2p_s` and `lower_bound_p_2p_s` are one key).
         public func lookup(_ key: String) -> (key: String, value: CheckValue)? {
             if let v = values[key] { return (key, v) }
             let loose = CheckObject.loose(key)
