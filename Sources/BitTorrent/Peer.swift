@@ -106,7 +106,8 @@ public struct PeerStats: Sendable, Hashable {
 /// `PieceSelection` with strict priority for started pieces and an endgame mode, and rechokes every 10 s:
 /// the top 3 interested neighbours by download rate over the last 20 s (by upload rate, or round-robin,
 /// when seeding) plus one optimistic unchoke rotated every 30 s; neighbours that sent nothing for 60 s
-/// are snubbed out of the rate slots. Every rechoke is recorded with its reasons.
+/// are snubbed out of the rate slots. Every rechoke is recorded with its reasons. Requests queue per
+/// connection and are served round-robin (see `pumpUploads`); HAVE goes only to neighbours that lack the piece.
 public struct BTPeer: HostApplication, Sendable {
     public typealias Payload = BTMessage
 
@@ -322,6 +323,12 @@ struct Neighbor: Sendable {
     var interesting = 0
     var amChoking = true, amInterested = false, peerChoking = true, peerInterested = false
     var outstanding: [Block] = []
+    /// Blocks they asked us for, not yet handed to the uplink (oldest first).
+    var queued: [Block] = []
+    /// Whether this connection is in `PeerState.uploadTurns`.
+    var awaitingTurn = false
+    /// Whether it has had its newcomer's chance at the optimistic unchoke.
+    var enteredRotation = false
     var downloaded: Int64 = 0, uploaded: Int64 = 0
     /// `downloaded`/`uploaded` at the last two rechokes (10 s and 20 s ago).
     var downMarks: (Int64, Int64) = (0, 0), upMarks: (Int64, Int64) = (0, 0)
@@ -409,8 +416,14 @@ struct PeerState: Sendable {
     var stats = PeerStats()
     var history: Deque<ChokeRecord> = []
     var inEndgame = false
+    /// Connections with requests queued, in round-robin order (entries for connections since closed,
+    /// choked or cancelled down to nothing are skipped when their turn comes).
+    var uploadTurns: Deque<ConnectionID> = []
+    var uploadTimerArmed = false
 
-    static let rechokeTimer: UInt64 = 1, announceTimer: UInt64 = 2, leaveTimer: UInt64 = 3
+    static let rechokeTimer: UInt64 = 1, announceTimer: UInt64 = 2, leaveTimer: UInt64 = 3, uploadTimer: UInt64 = 4
+    /// The uplink is fed until it holds this many blocks' worth of data, and again once it is down to one.
+    static let sendBufferBlocks: Int64 = 4
     /// How long before an address dialled once may be dialled again when the tracker or the DHT lists it.
     static let redialAfter: SimDuration = .seconds(60)
     /// Timers cannot be cancelled, so the announce timer carries a generation in bits 8…47 (the top byte
@@ -449,6 +462,9 @@ struct PeerState: Sendable {
                 io.setTimer(Self.rechokeTimer, after: config.rechokeInterval)
             case Self.leaveTimer:
                 depart(&io)
+            case Self.uploadTimer:
+                uploadTimerArmed = false
+                pumpUploads(&io)
             default:
                 // Only the latest announce timer counts: an answer re-arms it, so the one-minute retry
                 // set with the request must not fire a second announce stream.
@@ -607,6 +623,7 @@ struct PeerState: Sendable {
         case .interested:
             neighbors[i].peerInterested = true
             unchokeIfSlotFree(id, &io)
+            enterOptimisticRotation(id, &io)
         case .notInterested:
             neighbors[i].peerInterested = false
         case .choke:
@@ -627,14 +644,19 @@ struct PeerState: Sendable {
             let p = Int(piece)
             guard !neighbors[i].amChoking, !config.freeRider, p >= 0, p < config.torrent.pieceCount, haveBits[p],
                   block >= 0, Int(block) < config.torrent.blockCount(p) else { return }
-            let length = config.torrent.blockSize(p, Int(block))
-            neighbors[i].uploaded += Int64(length)
-            stats.bytesUploaded += Int64(length)
-            send(.piece(piece: piece, block: block, length: Int32(length)), on: id, &io)
+            let b = Block(piece: piece, block: block)
+            guard !neighbors[i].queued.contains(b) else { return }
+            neighbors[i].queued.append(b)
+            if !neighbors[i].awaitingTurn {
+                neighbors[i].awaitingTurn = true
+                uploadTurns.append(id)
+            }
+            pumpUploads(&io)
         case .piece(let piece, let block, let length):
             receiveBlock(Block(piece: piece, block: block), length: Int(length), at: i, &io)
-        case .cancel:
-            break  // blocks are handed to the uplink as soon as they are requested
+        case .cancel(let piece, let block):
+            // A block already on the uplink goes anyway, as it would from a socket's send buffer.
+            if let j = neighbors[i].queued.firstIndex(of: Block(piece: piece, block: block)) { neighbors[i].queued.remove(at: j) }
         default:
             break
         }
@@ -664,6 +686,44 @@ struct PeerState: Sendable {
             chokedSince = nil
         } else if before > 0 && unchokedBy == 0 {
             chokedSince = now
+        }
+    }
+
+    // MARK: Uploading
+
+    /// Hands queued blocks to the uplink, one per connection in turn, while it holds less than
+    /// `sendBufferBlocks` blocks' worth of data; a timer comes back when it is down to one block.
+    ///
+    /// This is how a client shares its uplink: it writes into small per-connection socket buffers and TCP
+    /// gives each busy connection an equal share. Every unchoked peer with a request waiting gets the same
+    /// rate, however many requests it keeps in flight (a single FIFO would favour deep pipelines, such as a
+    /// free-rider's in an optimistic slot, over trading partners that have fewer pieces left to ask for).
+    /// The queues are also what BEP 3's semantics act on: a choke discards a connection's queue and a
+    /// cancel removes its block.
+    mutating func pumpUploads(_ io: inout HostIO<BTMessage>) {
+        let oneBlock = io.uplinkTime(bytes: TorrentInfo.blockSize + 13)
+        let fill = SimDuration(nanoseconds: oneBlock.nanoseconds * Self.sendBufferBlocks)
+        while max(io.uplinkBusyUntil, io.now) - io.now < fill, let id = uploadTurns.popFirst() {
+            guard let i = neighbors.index(of: id) else { continue }
+            neighbors[i].awaitingTurn = false
+            guard !neighbors[i].amChoking, !config.freeRider, !neighbors[i].queued.isEmpty else {
+                neighbors[i].queued.removeAll()
+                continue
+            }
+            let b = neighbors[i].queued.removeFirst()
+            let length = config.torrent.blockSize(Int(b.piece), Int(b.block))
+            neighbors[i].uploaded += Int64(length)
+            stats.bytesUploaded += Int64(length)
+            send(.piece(piece: b.piece, block: b.block, length: Int32(length)), on: id, &io)
+            if !neighbors[i].queued.isEmpty {
+                neighbors[i].awaitingTurn = true
+                uploadTurns.append(id)
+            }
+        }
+        if !uploadTimerArmed, !uploadTurns.isEmpty {
+            uploadTimerArmed = true
+            let drained = max(io.uplinkBusyUntil, io.now) - io.now - oneBlock
+            io.setTimer(Self.uploadTimer, after: max(drained, .nanoseconds(1)))
         }
     }
 
@@ -790,8 +850,10 @@ struct PeerState: Sendable {
         if stats.firstPieceAt == nil { stats.firstPieceAt = io.now }
         var i = 0
         while i < neighbors.count {
-            if neighbors[i].have[p] { neighbors[i].interesting -= 1 }
-            send(.have(piece: Int32(p)), on: neighbors[i].id, &io)
+            // HAVE goes only to neighbours that lack the piece (libtorrent's `send_redundant_have = false`):
+            // one that has it is not interested in it and never needs its rarity, so nothing it decides
+            // changes, and a swarm of seeds is spared most of its messages.
+            if neighbors[i].have[p] { neighbors[i].interesting -= 1 } else { send(.have(piece: Int32(p)), on: neighbors[i].id, &io) }
             if neighbors[i].amInterested && neighbors[i].interesting == 0 { updateInterest(at: i, &io) }
             i += 1
         }
@@ -842,6 +904,38 @@ struct PeerState: Sendable {
         guard open < config.uploadSlots + (config.optimisticUnchoke ? 1 : 0) else { return }
         neighbors[i].amChoking = false
         send(.unchoke, on: id, &io)
+    }
+
+    /// BEP 3: "newly connected peers are three times as likely to start as the current optimistic unchoke as
+    /// anywhere else in the rotation". When a connection under a minute old first shows interest, it enters
+    /// the rotation: against weight 1 for each other choked, interested neighbour, with weight 3 it becomes
+    /// the optimistic unchoke at once, as the mainline client's rechoke on a new connection does. The one it
+    /// replaces is choked (unless it holds a rate slot), and the change is recorded as a rechoke of its own.
+    mutating func enterOptimisticRotation(_ id: ConnectionID, _ io: inout HostIO<BTMessage>) {
+        guard config.optimisticUnchoke, !config.freeRider, rechokes > 0, phase != .departed,
+              let i = neighbors.index(of: id), !neighbors[i].enteredRotation else { return }
+        neighbors[i].enteredRotation = true
+        guard neighbors[i].amChoking, neighbors[i].handshaken, io.now - neighbors[i].connectedAt < .seconds(60) else { return }
+        var others: UInt64 = 0
+        for n in neighbors.items where n.amChoking && n.peerInterested && n.id != id { others += 1 }
+        guard io.random.next() % (others + 3) < 3 else { return }
+        var unchoked = history.last?.unchoked ?? []
+        if let o = optimistic, let j = neighbors.index(of: o),
+           let k = unchoked.firstIndex(where: { $0.peer == neighbors[j].peer && $0.reason == .optimistic }) {
+            unchoked.remove(at: k)
+            neighbors[j].amChoking = true
+            neighbors[j].queued.removeAll()
+            send(.choke, on: o, &io)
+        }
+        optimistic = id
+        neighbors[i].amChoking = false
+        send(.unchoke, on: id, &io)
+        unchoked.append(UnchokeEntry(peer: neighbors[i].peer, reason: .optimistic, downRate: 0, upRate: 0))
+        let chokedInterested = neighbors.items.filter { $0.amChoking && $0.peerInterested }.map(\.peer)
+        let record = ChokeRecord(round: rechokes, time: io.now, unchoked: unchoked, chokedInterested: chokedInterested,
+                                 snubbed: history.last?.snubbed ?? [], seeding: isComplete, freeRiding: false)
+        if history.count == config.historyLength { history.removeFirst() }
+        history.append(record)
     }
 
     /// Every decision below runs over neighbour indices, which are in connection-id order (the order of
@@ -907,6 +1001,8 @@ struct PeerState: Sendable {
             let open = unchoke[i] != nil
             if open == neighbors[i].amChoking {
                 neighbors[i].amChoking = !open
+                // BEP 3: a choke discards the requests they had queued with us.
+                if !open { neighbors[i].queued.removeAll() }
                 send(open ? .unchoke : .choke, on: neighbors[i].id, &io)
             }
             if let reason = unchoke[i] {
@@ -942,6 +1038,8 @@ struct PeerState: Sendable {
         optimistic = nil
         unchokedBy = 0
         inEndgame = false
+        uploadTurns = []
+        uploadTimerArmed = false
         for i in availability.indices { availability[i] = 0 }
         if phase != .departed { phase = .idle }
         if !isComplete { chokedSince = nil }

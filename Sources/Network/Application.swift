@@ -89,14 +89,32 @@ public struct HostIO<Payload: Sendable> {
     @usableFromInline var logs: [(String, [LogField])] = []
     @usableFromInline var nextConnection: UInt32
     @usableFromInline var nextPort: UInt16
+    /// When the host's uplink will have sent all the bulk data (packets over `smallPacketBytes`) handed to
+    /// it so far, this event's sends included. An application that paces its uploads, as a real client
+    /// paces writes into a small socket send buffer, reads it to decide whether to hand over more now.
+    public var uplinkBusyUntil: SimTime { _uplinkBusyUntil }
+    @usableFromInline var _uplinkBusyUntil: SimTime
+    /// The uplink's capacity, bits per second.
+    public let uplinkBitsPerSecond: Int64
 
-    @usableFromInline init(now: SimTime, host: NodeID, random: SimRandom, nextConnection: UInt32, nextPort: UInt16) {
+    @usableFromInline init(now: SimTime, host: NodeID, random: SimRandom, nextConnection: UInt32, nextPort: UInt16,
+                           uplinkBusyUntil: SimTime = .zero, uplinkBitsPerSecond: Int64 = 1_000_000_000) {
         self.now = now; self.host = host; self.random = random; self.nextConnection = nextConnection; self.nextPort = nextPort
+        self._uplinkBusyUntil = uplinkBusyUntil; self.uplinkBitsPerSecond = uplinkBitsPerSecond
+    }
+
+    /// Serialisation time of `bytes` on the uplink.
+    @inlinable public func uplinkTime(bytes: Int) -> SimDuration { .transmission(bytes: bytes, bitsPerSecond: uplinkBitsPerSecond) }
+
+    @inlinable mutating func queueOnUplink(_ size: Int) {
+        guard size > smallPacketBytes else { return }
+        _uplinkBusyUntil = max(now, _uplinkBusyUntil) + uplinkTime(bytes: size)
     }
 
     /// Sends a datagram of `size` bytes (headers included) from local `port` to `destination`.
     @inlinable public mutating func sendDatagram(_ payload: Payload, size: Int, from port: UInt16, to destination: Endpoint) {
         actions.append(.datagram(from: port, to: destination, payload: payload, size: size))
+        queueOnUplink(size)
     }
 
     /// Opens a connection to `destination` from a fresh ephemeral port; `connected` or `connectFailed` follows.
@@ -112,6 +130,7 @@ public struct HostIO<Payload: Sendable> {
     /// Sends `size` bytes of `payload` on an established connection (reliable, in order).
     @inlinable public mutating func send(_ payload: Payload, size: Int, on connection: ConnectionID) {
         actions.append(.send(connection, payload: payload, size: size))
+        queueOnUplink(size)
     }
 
     /// Closes a connection; the remote end gets `closed(.closedByRemote)`.
@@ -153,9 +172,11 @@ extension HostIO {
     /// Runs an embedded application whose payloads are `Inner`, wrapping what it sends with `wrap`.
     /// Lets a scenario compose several application types into one host application.
     @inlinable public mutating func embed<Inner: Sendable>(_ wrap: (Inner) -> Payload, _ body: (inout HostIO<Inner>) -> Void) {
-        var inner = HostIO<Inner>(now: now, host: host, random: random, nextConnection: nextConnection, nextPort: nextPort)
+        var inner = HostIO<Inner>(now: now, host: host, random: random, nextConnection: nextConnection, nextPort: nextPort,
+                                  uplinkBusyUntil: uplinkBusyUntil, uplinkBitsPerSecond: uplinkBitsPerSecond)
         body(&inner)
         random = inner.random
+        _uplinkBusyUntil = inner._uplinkBusyUntil
         nextConnection = inner.nextConnection
         nextPort = inner.nextPort
         logs.append(contentsOf: inner.logs)

@@ -43,6 +43,9 @@ public struct Connection: Sendable, Hashable {
     public var remoteHost: Int
     public var state: State
     public var initiator: Bool
+    /// When this end's latest small segment reaches the remote host: the next one arrives no sooner, so a
+    /// connection's small segments keep their order whatever their sizes (see `Internet.transmit`).
+    public var lastSmallArrival = SimTime.zero
 
     @inlinable public init(id: ConnectionID, localPort: UInt16, remote: Endpoint, remoteHost: Int, state: State, initiator: Bool) {
         self.id = id; self.localPort = localPort; self.remote = remote; self.remoteHost = remoteHost

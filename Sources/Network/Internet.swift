@@ -74,7 +74,8 @@ public enum NetControl<Command: Sendable>: Sendable {
 /// A packet of S bytes waits for the sender's uplink to be free, takes S·8/up to serialise, crosses the
 /// path latency (both access links plus the core latency between the regions), then waits for and
 /// crosses the receiver's downlink (S·8/down). Then the receiver's NAT, if any, decides whether it passes.
-/// Small packets (≤ `smallPacketBytes`) queue only behind other small packets.
+/// Small packets (≤ `smallPacketBytes`) queue only behind other small packets; they are sent to arrive when
+/// they would have crossed an idle downlink, so the usual case costs one event instead of two.
 public struct Internet<App: HostApplication>: SimModel {
     public typealias Node = Host<App>
     public typealias Message = NetMessage<App>
@@ -133,7 +134,8 @@ public struct Internet<App: HostApplication>: SimModel {
         case .command(let command, let incarnation):
             guard host.running, incarnation == host.incarnation else { return }
             var io = HostIO<App.Payload>(now: context.now, host: host.id, random: context.random,
-                                         nextConnection: host.nextConnection, nextPort: host.nextPort)
+                                         nextConnection: host.nextConnection, nextPort: host.nextPort,
+                                         uplinkBusyUntil: host._uplinkFreeAt, uplinkBitsPerSecond: host.link.up)
             host.app.command(command, io: &io)
             finish(&io, host: &host, context: &context)
         case .arrive(let p):
@@ -147,10 +149,21 @@ public struct Internet<App: HostApplication>: SimModel {
         guard host.running, host.linkUp else { host.counters.droppedDown += 1; return }
         guard topology.partition[p.sourceHost] == topology.partition[host.id] else { host.counters.droppedPartition += 1; return }
         if case .datagram = p.kind, context.random.chance(host.link.loss) { host.counters.droppedLoss += 1; return }
-        let small = p.size <= smallPacketBytes
-        let start = max(context.now, small ? host.downlinkSmallFreeAt : host._downlinkFreeAt)
-        let done = start + .transmission(bytes: p.size, bitsPerSecond: host.link.down)
-        if small { host.downlinkSmallFreeAt = done } else { host._downlinkFreeAt = done }
+        let crossing = SimDuration.transmission(bytes: p.size, bitsPerSecond: host.link.down)
+        if p.size <= smallPacketBytes {
+            // Timed by the sender to arrive once across an idle downlink: deliver now if the small-packet
+            // lane was free when it started crossing, else queue it behind what was there.
+            if host.downlinkSmallFreeAt <= context.now - crossing {
+                host.downlinkSmallFreeAt = context.now
+                deliver(p, host: &host, context: &context)
+            } else {
+                host.downlinkSmallFreeAt = host.downlinkSmallFreeAt + crossing
+                context.scheduleSelf(.deliver(p), after: host.downlinkSmallFreeAt - context.now)
+            }
+            return
+        }
+        let done = max(context.now, host._downlinkFreeAt) + crossing
+        host._downlinkFreeAt = done
         context.scheduleSelf(.deliver(p), after: done - context.now)
     }
 
@@ -228,7 +241,8 @@ public struct Internet<App: HostApplication>: SimModel {
 
     @inlinable func runApp(_ event: AppEvent<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
         var io = HostIO<App.Payload>(now: context.now, host: host.id, random: context.random,
-                                     nextConnection: host.nextConnection, nextPort: host.nextPort)
+                                     nextConnection: host.nextConnection, nextPort: host.nextPort,
+                                     uplinkBusyUntil: host._uplinkFreeAt, uplinkBitsPerSecond: host.link.up)
         host.app.handle(event, io: &io)
         finish(&io, host: &host, context: &context)
     }
@@ -255,8 +269,9 @@ public struct Internet<App: HostApplication>: SimModel {
             guard let c = host._connections[id], c.state == .established else { return }
             transmit(.segment(id, .data), payload: payload, size: size, from: c.localPort, to: c.remote, host: &host, context: &context)
         case .close(let id):
-            guard let c = host._connections.removeValue(forKey: id) else { return }
+            guard let c = host._connections[id] else { return }
             transmit(.segment(id, .fin), payload: nil, size: controlSegmentSize, from: c.localPort, to: c.remote, host: &host, context: &context)
+            host._connections.removeValue(forKey: id)
         case .listen(let port):
             let i = host._listening.firstIndex { $0 >= port } ?? host._listening.count
             if i == host._listening.count || host._listening[i] != port { host._listening.insert(port, at: i) }
@@ -297,7 +312,18 @@ public struct Internet<App: HostApplication>: SimModel {
             return
         }
         let packet = Packet(source: source, destination: destination, sourceHost: host.id, size: size, kind: kind, payload: payload)
-        context.send(.arrive(packet), to: target, at: sent + topology.pathLatency(host.id, target))
+        var arrival = sent + topology.pathLatency(host.id, target)
+        if small {
+            // Timed to have crossed the receiver's (idle) downlink already. A smaller segment crosses faster,
+            // so on a connection each one arrives no sooner than the one before it, as the receiver's FIFO
+            // would have had it.
+            arrival = arrival + .transmission(bytes: size, bitsPerSecond: topology.downlinkRate[target])
+            if case .segment(let id, _) = kind, let i = host._connections.index(of: id) {
+                arrival = max(arrival, host._connections.items[i].lastSmallArrival)
+                host._connections.items[i].lastSmallArrival = arrival
+            }
+        }
+        context.send(.arrive(packet), to: target, at: arrival)
     }
 
     // MARK: Control actions
@@ -330,7 +356,7 @@ public struct Internet<App: HostApplication>: SimModel {
             world.log("inject.link-up", [LogField("host", name(n))])
         case .setRate(let n, let up, let down):
             if let up { world.nodes[n].link.up = up }
-            if let down { world.nodes[n].link.down = down }
+            if let down { world.nodes[n].link.down = down; world.model.topology.downlinkRate[n] = down }
             world.log("inject.rate", [LogField("host", name(n)), LogField("up", Int(world.nodes[n].link.up)),
                                       LogField("down", Int(world.nodes[n].link.down))])
         case .setLoss(let n, let loss):

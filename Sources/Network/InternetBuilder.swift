@@ -38,7 +38,8 @@ public struct InternetBuilder<App: HostApplication> {
         } else {
             address = publicAddress
         }
-        _ = topology.addHost(name: name, group: group, region: region, publicAddress: publicAddress, latency: link.latency)
+        _ = topology.addHost(name: name, group: group, region: region, publicAddress: publicAddress, latency: link.latency,
+                                 downlink: link.down)
         hosts.append(Host(id: id, address: address, link: link, nat: box, app: app))
         joinTimes.append(joinAt)
         return id

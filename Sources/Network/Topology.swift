@@ -32,20 +32,25 @@ public struct Topology: Sendable {
     public var publicAddress: [IPv4Address]
     /// Each host's access-link latency, copied here so any host can compute a path latency.
     public var accessLatency: [SimDuration]
+    /// Each host's downlink capacity (bits per second), copied here so a sender can time a small packet's
+    /// arrival through the receiver's downlink (see `Internet.arrive`).
+    public var downlinkRate: [Int64]
     /// Partition label per host: two hosts reach each other only if their labels are equal.
     public var partition: [Int]
     @usableFromInline var routes: [IPv4Address: Int]
 
     public init(regions: [String], core: [[SimDuration]]) {
         self.regions = regions; self.core = core
-        hostNames = []; hostRegion = []; hostGroup = []; publicAddress = []; accessLatency = []; partition = []; routes = [:]
+        hostNames = []; hostRegion = []; hostGroup = []; publicAddress = []; accessLatency = []; downlinkRate = []; partition = []
+        routes = [:]
     }
 
     /// Adds a host reachable at `publicAddress`; returns its node id.
-    public mutating func addHost(name: String, group: String, region: Int, publicAddress: IPv4Address, latency: SimDuration) -> NodeID {
+    public mutating func addHost(name: String, group: String, region: Int, publicAddress: IPv4Address, latency: SimDuration,
+                                 downlink: Int64) -> NodeID {
         let id = hostNames.count
         hostNames.append(name); hostGroup.append(group); hostRegion.append(region)
-        self.publicAddress.append(publicAddress); accessLatency.append(latency); partition.append(0)
+        self.publicAddress.append(publicAddress); accessLatency.append(latency); downlinkRate.append(downlink); partition.append(0)
         routes[publicAddress] = id
         return id
     }

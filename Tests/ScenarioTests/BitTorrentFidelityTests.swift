@@ -64,8 +64,9 @@ func runSwarm(_ yaml: String, seed: UInt64 = 1) throws -> ScenarioRun {
     /// keeps the least-replicated piece better replicated along the way.
     @Test func rarestFirstSpreadsTheFileFasterThanRandom() throws {
         func measure(_ selection: String, seed: UInt64) throws -> (fullCopy: Double, meanMin: Double) {
+            // 2 s rounds: the first full copy is timed to 2 s (the seed needs 34 s to upload one copy).
             let yaml = swarmYAML(leechers: 20, seedUp: "1Mbps", peerUp: "1Mbps", file: "4MiB", duration: "200s",
-                                 peerExtra: ", selection: \(selection)")
+                                 peerExtra: ", selection: \(selection)").replacingOccurrences(of: "duration: 200s", with: "duration: 200s\nround: 2s")
             let run = ScenarioRun(try ScenarioLoader.parse(yaml, file: "f.yaml"), seed: seed)
             var fullCopyAt: Double?
             var minSum = 0.0, rounds = 0
@@ -74,7 +75,7 @@ func runSwarm(_ yaml: String, seed: UInt64 = 1) throws -> ScenarioRun {
                 let pieces = leechers.first?.config.torrent.pieceCount ?? 0
                 let copies = (0..<pieces).map { p in leechers.filter { $0.have[p] }.count }
                 if fullCopyAt == nil, copies.allSatisfy({ $0 > 0 }) { fullCopyAt = row.timeS }
-                if rounds < 8 { minSum += Double(copies.min() ?? 0); rounds += 1 }
+                if rounds < 40 { minSum += Double(copies.min() ?? 0); rounds += 1 }
             }
             return (fullCopyAt ?? 1e9, minSum / Double(rounds))
         }
@@ -87,8 +88,12 @@ func runSwarm(_ yaml: String, seed: UInt64 = 1) throws -> ScenarioRun {
         #expect(rarestMin >= randomMin, "copies of the rarest piece: rarest-first \(rarestMin / 3), random \(randomMin / 3)")
     }
 
-    /// Under tit-for-tat, free-riders only get optimistic unchokes and the seed's share: they finish later
-    /// than the peers that upload (contributors leave once complete, so nobody seeds for the riders).
+    /// A flash crowd where everyone leaves once complete: free-riders finish later, but only somewhat. Upload
+    /// capacity is contended only while the crowd is downloading; as contributors near completion they have
+    /// little left to ask of their partners, and the spare upload goes to whoever still wants pieces — the
+    /// riders (measured BitTorrent swarms show the same: free riding is cheap once there is slack). Seeds 1–3
+    /// give riders 1.35×, 1.23× and 1.01× the contributors' mean time; see the steady-state test for the
+    /// marked penalty.
     @Test(arguments: [UInt64(1), 2])
     func freeRidersFinishLater(seed: UInt64) throws {
         let yaml = swarmYAML(leechers: 20, seedUp: "4Mbps", peerUp: "1Mbps", file: "16MiB", duration: "1500s", peerExtra: ", seeding: leave", extraGroups: """
@@ -96,11 +101,37 @@ func runSwarm(_ yaml: String, seed: UInt64 = 1) throws -> ScenarioRun {
         """)
         let s = try #require(try runSwarm(yaml, seed: seed).report().swarms.first)
         let riders = try #require(s.freeRiders.meanCompletionS), contributors = try #require(s.contributors.meanCompletionS)
-        #expect(riders >= 1.15 * contributors, "free-riders \(riders) s vs contributors \(contributors) s")
+        #expect(riders > contributors, "free-riders \(riders) s vs contributors \(contributors) s")
         #expect(s.peersDetail.filter { $0.role == "free-rider" }.allSatisfy { $0.uploaded == 0 })
     }
 
-    /// Newcomers with nothing to offer get their first piece through optimistic unchokes; without them they wait.
+    /// The textbook setting for tit-for-tat: a swarm in steady state (Poisson arrivals, everyone leaving once
+    /// complete), where upload capacity stays contended. A free-rider never earns a rate slot, so it only gets
+    /// optimistic unchokes (one slot in four, shared with every other newcomer) and a share of the seed; it
+    /// takes markedly longer than a contributor. Over seeds 1–8 the mean time ratio is 1.75–2.14.
+    @Test(arguments: [UInt64(1), 2])
+    func freeRidersFinishMarkedlyLaterInSteadyState(seed: UInt64) throws {
+        let yaml = """
+        name: steady
+        duration: 1500s
+        regions: [{name: net}]
+        latency: {inside: 10ms}
+        swarms: [{name: f, file-size: 8MiB, piece-length: 128KiB, tracker: tracker}]
+        hosts:
+          - {group: tracker, up: 100Mbps, down: 100Mbps, latency: 5ms, app: {tracker: {}}}
+          - {group: seed, up: 1Mbps, down: 10Mbps, latency: 5ms, app: {peer: {swarm: f, seed: true}}}
+          - {group: peer, count: 80, arrival-gap: 6s, up: 512kbps, down: 10Mbps, latency: 5ms, app: {peer: {swarm: f, seeding: leave}}}
+          - {group: rider, count: 8, arrival-gap: 60s, up: 512kbps, down: 10Mbps, latency: 5ms, app: {peer: {swarm: f, free-rider: true, seeding: leave}}}
+        """
+        let s = try #require(try runSwarm(yaml, seed: seed).report().swarms.first)
+        #expect(s.freeRiders.completed == 8 && s.contributors.completed == 80)
+        let riders = try #require(s.freeRiders.meanCompletionS), contributors = try #require(s.contributors.meanCompletionS)
+        #expect(riders >= 1.6 * contributors, "free-riders \(riders) s vs contributors \(contributors) s")
+    }
+
+    /// Newcomers with nothing to offer get their first piece through optimistic unchokes (a new connection is
+    /// three times as likely to start as the optimistic unchoke, BEP 3); without them they wait for a rechoke
+    /// that happens to give them a rate slot (seeds 1–4: 1.7–2.3 s against 6.7–10.7 s).
     @Test func optimisticUnchokingStartsNewcomersFaster() throws {
         func firstPiece(optimistic: Bool) throws -> Double {
             let yaml = swarmYAML(leechers: 20, seedUp: "1Mbps", peerUp: "1Mbps", file: "32MiB", duration: "120s",
@@ -113,7 +144,7 @@ func runSwarm(_ yaml: String, seed: UInt64 = 1) throws -> ScenarioRun {
             return waits.reduce(0, +) / Double(waits.count)
         }
         let with = try firstPiece(optimistic: true), without = try firstPiece(optimistic: false)
-        #expect(with < without, "mean wait for a first piece: \(with) s with optimistic unchoking, \(without) s without")
+        #expect(2 * with < without, "mean wait for a first piece: \(with) s with optimistic unchoking, \(without) s without")
     }
 
     @Test func rechokeRecordsExplainEveryUnchoke() throws {
