@@ -422,7 +422,8 @@ struct PeerState: Sendable {
     var uploadTimerArmed = false
 
     static let rechokeTimer: UInt64 = 1, announceTimer: UInt64 = 2, leaveTimer: UInt64 = 3, uploadTimer: UInt64 = 4
-    /// The uplink is fed until it holds this many blocks' worth of data, and again once it is down to one.
+    /// The uplink is fed until it holds this many 16 KiB blocks' worth of data (or two requests' worth, if
+    /// requests are larger), and again once it is down to one request.
     static let sendBufferBlocks: Int64 = 4
     /// How long before an address dialled once may be dialled again when the tracker or the DHT lists it.
     static let redialAfter: SimDuration = .seconds(60)
@@ -701,8 +702,9 @@ struct PeerState: Sendable {
     /// The queues are also what BEP 3's semantics act on: a choke discards a connection's queue and a
     /// cancel removes its block.
     mutating func pumpUploads(_ io: inout HostIO<BTMessage>) {
-        let oneBlock = io.uplinkTime(bytes: TorrentInfo.blockSize + 13)
-        let fill = SimDuration(nanoseconds: oneBlock.nanoseconds * Self.sendBufferBlocks)
+        let oneBlock = io.uplinkTime(bytes: config.torrent.blockLength + 13)
+        let buffer = io.uplinkTime(bytes: (TorrentInfo.blockSize + 13) * Int(Self.sendBufferBlocks))
+        let fill = max(buffer, oneBlock * 2)
         while max(io.uplinkBusyUntil, io.now) - io.now < fill, let id = uploadTurns.popFirst() {
             guard let i = neighbors.index(of: id) else { continue }
             neighbors[i].awaitingTurn = false

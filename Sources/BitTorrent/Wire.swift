@@ -4,7 +4,7 @@ public import SimKernel
 
 /// The shape of a torrent as the simulation needs it: sizes and counts, and the info-hash that names it.
 public struct TorrentInfo: Sendable, Hashable {
-    /// Bytes per block (the unit of `request`/`piece`): 16 KiB, as every mainline client uses.
+    /// Bytes per block (the unit of `request`/`piece`) by default: 16 KiB, as every mainline client uses.
     public static let blockSize = 16_384
 
     public var infoHash: SHA1Hash
@@ -12,13 +12,17 @@ public struct TorrentInfo: Sendable, Hashable {
     public var totalLength: Int64
     public var pieceLength: Int
     public var pieceCount: Int
+    /// Bytes asked for in one request (and sent in one `piece` message): `blockSize` unless a scenario
+    /// trades detail for speed with larger requests (up to the piece length).
+    public var blockLength: Int
 
-    public init(_ metainfo: Metainfo) {
+    public init(_ metainfo: Metainfo, blockLength: Int = TorrentInfo.blockSize) {
         infoHash = metainfo.infoHash
         name = metainfo.name
         totalLength = Int64(metainfo.totalLength)
         pieceLength = metainfo.pieceLength
         pieceCount = metainfo.pieceCount
+        self.blockLength = max(1, min(blockLength, metainfo.pieceLength))
     }
 
     /// Bytes in piece `i` (the last piece may be shorter).
@@ -26,9 +30,9 @@ public struct TorrentInfo: Sendable, Hashable {
         i == pieceCount - 1 ? Int(totalLength - Int64(pieceLength) * Int64(pieceCount - 1)) : pieceLength
     }
     /// Blocks in piece `i`.
-    @inlinable public func blockCount(_ i: Int) -> Int { (pieceSize(i) + Self.blockSize - 1) / Self.blockSize }
+    @inlinable public func blockCount(_ i: Int) -> Int { (pieceSize(i) + blockLength - 1) / blockLength }
     /// Bytes in block `b` of piece `i`.
-    @inlinable public func blockSize(_ i: Int, _ b: Int) -> Int { min(Self.blockSize, pieceSize(i) - b * Self.blockSize) }
+    @inlinable public func blockSize(_ i: Int, _ b: Int) -> Int { min(blockLength, pieceSize(i) - b * blockLength) }
 }
 
 /// Why a peer announces to the tracker (BEP 3 `event`).

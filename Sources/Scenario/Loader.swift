@@ -53,14 +53,20 @@ public enum ScenarioLoader {
                 guard let data = FileManager.default.contents(atPath: url.path) else {
                     throw map.error(at: "swarms[\(i)].torrent", "cannot read '\(url.path)'")
                 }
+                let metainfo: Metainfo
                 do {
-                    out[sw.name] = TorrentInfo(try Metainfo(bytes: [UInt8](data)))
+                    metainfo = try Metainfo(bytes: [UInt8](data))
                 } catch {
                     throw map.error(at: "swarms[\(i)].torrent", "not a valid .torrent file: \(error)")
                 }
+                guard sw.requestSize.bytes <= metainfo.pieceLength else {
+                    throw map.error(at: "swarms[\(i)].request-size", "must be at most the torrent's piece length (\(metainfo.pieceLength) bytes)")
+                }
+                out[sw.name] = TorrentInfo(metainfo, blockLength: Int(sw.requestSize.bytes))
             } else if let size = sw.fileSize {
                 do {
-                    out[sw.name] = TorrentInfo(try Metainfo.synthetic(name: sw.name, length: Int(size.bytes), pieceLength: Int(sw.pieceLength.bytes)))
+                    out[sw.name] = TorrentInfo(try Metainfo.synthetic(name: sw.name, length: Int(size.bytes), pieceLength: Int(sw.pieceLength.bytes)),
+                                               blockLength: Int(sw.requestSize.bytes))
                 } catch {
                     throw map.error(at: "swarms[\(i)].file-size", "\(error)")
                 }

@@ -237,7 +237,11 @@ public struct SwarmSpec: Codable, Sendable, Hashable {
     public var tracker: String?
     /// Peers run a DHT node and find each other through it too (BEP 5). Default false.
     public var dht = false
-    enum CodingKeys: String, CodingKey { case name, fileSize = "file-size", pieceLength = "piece-length", torrent, tracker, dht }
+    /// Bytes per request: 16KiB (what clients send) unless a big scenario trades detail for speed.
+    public var requestSize = ByteCount(bytes: 16_384)
+    enum CodingKeys: String, CodingKey {
+        case name, fileSize = "file-size", pieceLength = "piece-length", torrent, tracker, dht, requestSize = "request-size"
+    }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
@@ -246,6 +250,7 @@ public struct SwarmSpec: Codable, Sendable, Hashable {
         torrent = try c.decodeIfPresent(String.self, forKey: .torrent)
         tracker = try c.decodeIfPresent(String.self, forKey: .tracker)
         dht = try c.decodeIfPresent(Bool.self, forKey: .dht) ?? false
+        requestSize = try c.decodeIfPresent(ByteCount.self, forKey: .requestSize) ?? ByteCount(bytes: 16_384)
         switch (fileSize, torrent) {
         case (nil, nil): throw ScenarioValidation("give the file as 'file-size' (e.g. 100MB) or 'torrent' (a .torrent path)")
         case (.some, .some): throw ScenarioValidation("give 'file-size' or 'torrent', not both", key: CodingKeys.torrent)
@@ -255,6 +260,11 @@ public struct SwarmSpec: Codable, Sendable, Hashable {
         let pl = pieceLength.bytes
         guard pl >= 16_384, pl <= 16_777_216, pl & (pl - 1) == 0 else {
             throw ScenarioValidation("must be a power of two from 16KiB to 16MiB, found \(pieceLength)", key: CodingKeys.pieceLength)
+        }
+        let rs = requestSize.bytes
+        guard rs >= 16_384, rs & (rs - 1) == 0, torrent != nil || rs <= pl else {
+            throw ScenarioValidation("must be a power of two from 16KiB to the piece length (\(pieceLength)), found \(requestSize)",
+                                     key: CodingKeys.requestSize)
         }
     }
 }

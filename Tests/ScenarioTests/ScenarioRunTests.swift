@@ -171,6 +171,21 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
         #expect(e?.contains("already used") == true)
     }
 
+    @Test func requestSizeMustFitThePiece() throws {
+        let yaml = """
+        name: r
+        duration: 60s
+        regions: [{name: eu}]
+        swarms: [{name: f, file-size: 1MiB, piece-length: 64KiB, request-size: 128KiB}]
+        hosts:
+          - {group: a, up: 1Mbps, down: 1Mbps, app: {peer: {swarm: f, seed: true}}}
+        """
+        let e = try #require(error(yaml))
+        #expect(e.hasPrefix("s.yaml:4:"), "\(e)")
+        #expect(e.contains("swarms[0].request-size") && e.contains("piece length"))
+        #expect(error(yaml.replacingOccurrences(of: "128KiB", with: "64KiB")) == nil)
+    }
+
     @Test func missingFileIsAClearError() {
         #expect(throws: ScenarioError.self) { try ScenarioLoader.load(path: "/nonexistent/x.yaml") }
     }
