@@ -98,6 +98,9 @@ public struct Host<App: HostApplication>: Sendable {
 /// entries (no hashing), and listing them in id order needs no sort.
 @usableFromInline struct ConnectionTable: Sendable {
     @usableFromInline var items: [Connection] = []
+    /// The ids of `items`, in the same order: searched instead of the wide records, a few cache lines
+    /// rather than one per probe (look-ups are most of the cost of an event in a big swarm).
+    @usableFromInline var ids: [ConnectionID] = []
 
     @inlinable init() {}
 
@@ -106,17 +109,19 @@ public struct Host<App: HostApplication>: Sendable {
 
     /// Where `id` is, or where it would go.
     @inlinable func slot(_ id: ConnectionID) -> Int {
-        var lo = 0, hi = items.count
-        while lo < hi {
-            let mid = (lo &+ hi) >> 1
-            if items[mid].id < id { lo = mid &+ 1 } else { hi = mid }
+        ids.withUnsafeBufferPointer { ids in
+            var lo = 0, hi = ids.count
+            while lo < hi {
+                let mid = (lo &+ hi) >> 1
+                if ids[mid] < id { lo = mid &+ 1 } else { hi = mid }
+            }
+            return lo
         }
-        return lo
     }
 
     @inlinable func index(of id: ConnectionID) -> Int? {
         let i = slot(id)
-        return i < items.count && items[i].id == id ? i : nil
+        return i < ids.count && ids[i] == id ? i : nil
     }
 
     /// The connection with this id; setting nil removes it, setting a value inserts or replaces it.
@@ -124,11 +129,11 @@ public struct Host<App: HostApplication>: Sendable {
         get { index(of: id).map { items[$0] } }
         set {
             let i = slot(id)
-            let found = i < items.count && items[i].id == id
+            let found = i < ids.count && ids[i] == id
             switch (newValue, found) {
             case (let c?, true): items[i] = c
-            case (let c?, false): items.insert(c, at: i)
-            case (nil, true): items.remove(at: i)
+            case (let c?, false): items.insert(c, at: i); ids.insert(id, at: i)
+            case (nil, true): items.remove(at: i); ids.remove(at: i)
             case (nil, false): break
             }
         }
@@ -136,6 +141,7 @@ public struct Host<App: HostApplication>: Sendable {
 
     @inlinable @discardableResult mutating func removeValue(forKey id: ConnectionID) -> Connection? {
         guard let i = index(of: id) else { return nil }
+        ids.remove(at: i)
         return items.remove(at: i)
     }
 }
