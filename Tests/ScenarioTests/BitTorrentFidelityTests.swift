@@ -166,6 +166,32 @@ func runSwarm(_ yaml: String, seed: UInt64 = 1) throws -> ScenarioRun {
         #expect(2 * with < without, "mean wait for a first piece: \(with) s with optimistic unchoking, \(without) s without")
     }
 
+    /// An uploader shares its uplink between the connections it serves, one block each in turn (as TCP
+    /// shares a link): a downloader with the default pipeline of 5 requests gets as much as one that keeps
+    /// 16 in flight (a single FIFO of requests would give it 5 blocks for every 16). A pipeline too short to
+    /// cover the send buffer and the round trip (2 here) does get less, as it would over TCP.
+    @Test func aDeepPipelineGetsNoMoreOfTheUplink() throws {
+        let yaml = """
+        name: fair
+        duration: 300s
+        regions: [{name: net}]
+        latency: {inside: 10ms}
+        swarms: [{name: f, file-size: 4MiB, piece-length: 128KiB, tracker: tracker}]
+        hosts:
+          - {group: tracker, up: 100Mbps, down: 100Mbps, latency: 5ms, app: {tracker: {}}}
+          - {group: seed, up: 2Mbps, down: 10Mbps, latency: 5ms, app: {peer: {swarm: f, seed: true}}}
+          - {group: shallow, up: 1Mbps, down: 10Mbps, latency: 5ms, app: {peer: {swarm: f, free-rider: true, pipeline: 5}}}
+          - {group: deep, up: 1Mbps, down: 10Mbps, latency: 5ms, app: {peer: {swarm: f, free-rider: true, pipeline: 16}}}
+        """
+        // Free-riders upload nothing to each other: each gets the file from the seed alone.
+        let s = try #require(try runSwarm(yaml).report().swarms.first)
+        let time = Dictionary(uniqueKeysWithValues: s.peersDetail.map { ($0.group, $0.completionS) })
+        let shallow = try #require(time["shallow"] ?? nil), deep = try #require(time["deep"] ?? nil)
+        // Each gets half of 2 Mbps: 4 MiB in about 34 s; both files take the seed's uplink at least 33.6 s.
+        #expect(max(shallow, deep) <= 1.1 * min(shallow, deep), "pipeline 5: \(shallow) s, pipeline 16: \(deep) s")
+        #expect(max(shallow, deep) >= 2 * 4 * 8 * 1_048_576 / 2_000_000)
+    }
+
     @Test func rechokeRecordsExplainEveryUnchoke() throws {
         let run = try runSwarm(swarmYAML(leechers: 8, duration: "40s"))
         for p in run.simulation.state.nodes.compactMap(\.app.peer) where !p.config.startAsSeed {
