@@ -615,14 +615,15 @@ struct PeerState: Sendable {
             neighbors[j].peer = peer
         case .bitfield(let bits):
             guard bits.count == config.torrent.pieceCount else { return }
-            let theirs = PieceBits(bits)
+            // Merged, not replaced: a HAVE sent after the bitfield can overtake it (it is small, the
+            // bitfield of a big torrent is not), and its piece must not be forgotten.
             var count = 0, interesting = 0
-            for p in 0..<bits.count where theirs[p] && !neighbors[i].have[p] {
+            for p in 0..<bits.count where bits[p] && !neighbors[i].have[p] {
+                neighbors[i].have[p] = true
                 count += 1
                 availability[p] &+= 1
                 if !haveBits[p] { interesting += 1 }
             }
-            neighbors[i].have = theirs
             neighbors[i].haveCount += count
             neighbors[i].interesting += interesting
             updateInterest(id, &io)
@@ -945,6 +946,8 @@ struct PeerState: Sendable {
         optimistic = id
         neighbors[i].amChoking = false
         send(.unchoke, on: id, &io)
+        // The last record's entries that still hold (neighbours that left since, or from before a crash, go).
+        unchoked.removeAll { e in !neighbors.items.contains { $0.peer == e.peer && !$0.amChoking } }
         unchoked.append(UnchokeEntry(peer: neighbors[i].peer, reason: .optimistic, downRate: 0, upRate: 0))
         let chokedInterested = neighbors.items.filter { $0.amChoking && $0.peerInterested }.map(\.peer)
         let record = ChokeRecord(round: rechokes, time: io.now, unchoked: unchoked, chokedInterested: chokedInterested,

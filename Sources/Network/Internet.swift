@@ -388,7 +388,10 @@ public struct Internet<App: HostApplication>: SimModel {
         for c in world.nodes[n].sortedConnections where c.remoteHost >= 0 {
             let packet = Packet<App.Payload>(source: Endpoint(topology.publicAddress[n], c.localPort), destination: c.remote,
                                              sourceHost: n, size: controlSegmentSize, kind: .segment(c.id, segment), payload: nil)
-            world.schedule(.arrive(packet), to: c.remoteHost, at: world.now + topology.pathLatency(n, c.remoteHost))
+            // Timed like any small segment (across the idle downlink, after the connection's last one).
+            let crossed = world.now + topology.pathLatency(n, c.remoteHost)
+                + .transmission(bytes: controlSegmentSize, bitsPerSecond: topology.downlinkRate[c.remoteHost])
+            world.schedule(.arrive(packet), to: c.remoteHost, at: max(crossed, c.lastSmallArrival))
         }
         world.nodes[n]._connections = ConnectionTable()
         world.nodes[n]._listening = []

@@ -1,6 +1,7 @@
 import Testing
-import Network
+@testable import Network
 import SimKernel
+import BitCollections
 @testable import BitTorrent
 
 /// The word-packed piece set and the sorted neighbour table behind `BTPeer`.
@@ -59,5 +60,34 @@ import SimKernel
             #expect(table.count == reference.count)
         }
         #expect(table.items.map(\.id.raw) == reference.sorted())
+    }
+}
+
+/// Messages arriving out of order on one connection: a HAVE is small and can overtake the bitfield sent
+/// before it (a big torrent's bitfield is not a small packet).
+@Suite struct PeerMessageOrderTests {
+    @Test func aHaveThatOvertakesTheBitfieldIsKept() throws {
+        let metainfo = try Metainfo.synthetic(name: "f", length: 2_000 * 16_384, pieceLength: 16_384)
+        let torrent = TorrentInfo(metainfo)
+        var peer = BTPeer(config: BTPeer.Config(torrent: torrent, tracker: nil))
+        let remote = Endpoint(IPv4Address(raw: 0x0A00_0002), 6881)
+        let id = ConnectionID(raw: 1 << 32 | 1)
+        func deliver(_ event: AppEvent<BTMessage>) {
+            var io = HostIO<BTMessage>(now: .zero, host: 0, random: SimRandom(seed: 1), nextConnection: 0, nextPort: 40000)
+            peer.handle(event, io: &io)
+        }
+        deliver(.start)
+        deliver(.accepted(id, remote: remote, port: 6881))
+        deliver(.received(id, payload: .handshake(infoHash: torrent.infoHash, peer: 7), size: 68))
+        deliver(.received(id, payload: .have(piece: 1_500), size: 9))
+        var bits = BitArray(repeating: false, count: torrent.pieceCount)
+        for p in 0..<10 { bits[p] = true }
+        deliver(.received(id, payload: .bitfield(bits), size: 5 + torrent.pieceCount / 8))
+        #expect(peer.availability[1_500] == 1, "the overtaking HAVE still counts")
+        #expect((0..<10).allSatisfy { peer.availability[$0] == 1 })
+        #expect(peer.availability.reduce(0) { $0 + Int($1) } == 11)
+        // When the neighbour goes, every piece it was counted for is uncounted.
+        deliver(.closed(id, .closedByRemote))
+        #expect(peer.availability.allSatisfy { $0 == 0 })
     }
 }
