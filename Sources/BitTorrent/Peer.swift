@@ -350,21 +350,9 @@ struct NeighborTable: Sendable {
     var isEmpty: Bool { items.isEmpty }
 
     /// Where `id` is, or where it would go.
-    func slot(_ id: ConnectionID) -> Int {
-        ids.withUnsafeBufferPointer { ids in
-            var lo = 0, hi = ids.count
-            while lo < hi {
-                let mid = (lo &+ hi) >> 1
-                if ids[mid] < id { lo = mid &+ 1 } else { hi = mid }
-            }
-            return lo
-        }
-    }
+    func slot(_ id: ConnectionID) -> Int { ids.sortedSlot(of: id) }
 
-    func index(of id: ConnectionID) -> Int? {
-        let i = slot(id)
-        return i < ids.count && ids[i] == id ? i : nil
-    }
+    func index(of id: ConnectionID) -> Int? { ids.sortedIndex(of: id) }
 
     /// Inserts `n`, replacing a neighbour with the same id.
     mutating func insert(_ n: Neighbor) {
@@ -952,8 +940,7 @@ struct PeerState: Sendable {
         let chokedInterested = neighbors.items.filter { $0.amChoking && $0.peerInterested }.map(\.peer)
         let record = ChokeRecord(round: rechokes, time: io.now, unchoked: unchoked, chokedInterested: chokedInterested,
                                  snubbed: history.last?.snubbed ?? [], seeding: isComplete, freeRiding: false)
-        if history.count == config.historyLength { history.removeFirst() }
-        history.append(record)
+        keep(record)
     }
 
     /// Every decision below runs over neighbour indices, which are in connection-id order (the order of
@@ -1041,6 +1028,11 @@ struct PeerState: Sendable {
         }
         let record = ChokeRecord(round: rechokes, time: io.now, unchoked: entries, chokedInterested: chokedInterested,
                                  snubbed: snubbed.map { neighbors[$0].peer }, seeding: seeding, freeRiding: config.freeRider)
+        keep(record)
+    }
+
+    /// Appends a rechoke record, dropping the oldest beyond `historyLength`.
+    mutating func keep(_ record: ChokeRecord) {
         if history.count == config.historyLength { history.removeFirst() }
         history.append(record)
     }

@@ -96,6 +96,27 @@ public struct Host<App: HostApplication>: Sendable {
 
 /// A host's open connections, sorted by id: a look-up is a binary search over a few dozen plain
 /// entries (no hashing), and listing them in id order needs no sort.
+extension Array where Element == ConnectionID {
+    /// Where `id` is in this ascending array, or where it would go (binary search). Tables keyed by
+    /// connection id keep such an array beside their wide records: a few cache lines per search.
+    @inlinable public func sortedSlot(of id: ConnectionID) -> Int {
+        withUnsafeBufferPointer { ids in
+            var lo = 0, hi = ids.count
+            while lo < hi {
+                let mid = (lo &+ hi) >> 1
+                if ids[mid] < id { lo = mid &+ 1 } else { hi = mid }
+            }
+            return lo
+        }
+    }
+
+    /// The position of `id` in this ascending array, if it is there.
+    @inlinable public func sortedIndex(of id: ConnectionID) -> Int? {
+        let i = sortedSlot(of: id)
+        return i < count && self[i] == id ? i : nil
+    }
+}
+
 @usableFromInline struct ConnectionTable: Sendable {
     @usableFromInline var items: [Connection] = []
     /// The ids of `items`, in the same order: searched instead of the wide records, a few cache lines
@@ -108,21 +129,9 @@ public struct Host<App: HostApplication>: Sendable {
     @inlinable var count: Int { items.count }
 
     /// Where `id` is, or where it would go.
-    @inlinable func slot(_ id: ConnectionID) -> Int {
-        ids.withUnsafeBufferPointer { ids in
-            var lo = 0, hi = ids.count
-            while lo < hi {
-                let mid = (lo &+ hi) >> 1
-                if ids[mid] < id { lo = mid &+ 1 } else { hi = mid }
-            }
-            return lo
-        }
-    }
+    @inlinable func slot(_ id: ConnectionID) -> Int { ids.sortedSlot(of: id) }
 
-    @inlinable func index(of id: ConnectionID) -> Int? {
-        let i = slot(id)
-        return i < ids.count && ids[i] == id ? i : nil
-    }
+    @inlinable func index(of id: ConnectionID) -> Int? { ids.sortedIndex(of: id) }
 
     /// The connection with this id; setting nil removes it, setting a value inserts or replaces it.
     @inlinable subscript(_ id: ConnectionID) -> Connection? {
