@@ -97,8 +97,8 @@ public struct HostIO<Payload: Sendable> {
     /// The uplink's capacity, bits per second.
     public let uplinkBitsPerSecond: Int64
 
-    @usableFromInline init(now: SimTime, host: NodeID, random: SimRandom, nextConnection: UInt32, nextPort: UInt16,
-                           uplinkBusyUntil: SimTime = .zero, uplinkBitsPerSecond: Int64 = 1_000_000_000) {
+    @inlinable init(now: SimTime, host: NodeID, random: SimRandom, nextConnection: UInt32, nextPort: UInt16,
+                    uplinkBusyUntil: SimTime = .zero, uplinkBitsPerSecond: Int64 = 1_000_000_000) {
         self.now = now; self.host = host; self.random = random; self.nextConnection = nextConnection; self.nextPort = nextPort
         self._uplinkBusyUntil = uplinkBusyUntil; self.uplinkBitsPerSecond = uplinkBitsPerSecond
     }

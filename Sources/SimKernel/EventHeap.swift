@@ -97,6 +97,20 @@ public struct EventHeap<Message> {
         return ScheduledEvent(key: top.key, target: top.target, message: m)
     }
 
+    /// Removes every event, in no particular order, moving the messages out (no copies).
+    @inlinable public mutating func drain() -> [ScheduledEvent<Message>] {
+        var out: [ScheduledEvent<Message>] = []
+        out.reserveCapacity(entries.count)
+        for e in entries {
+            guard let m = messages[Int(e.slot)].take() else { continue }
+            out.append(ScheduledEvent(key: e.key, target: e.target, message: m))
+        }
+        entries.removeAll(keepingCapacity: true)
+        messages.removeAll(keepingCapacity: true)
+        freeSlots.removeAll(keepingCapacity: true)
+        return out
+    }
+
     @inlinable mutating func siftDown(from start: Int) {
         entries.withUnsafeMutableBufferPointer { h in Self.siftDown(h, from: start, placing: h[start]) }
     }

@@ -1,4 +1,3 @@
-public import Dispatch
 public import HeapModule
 
 /// Why `Simulation.run` returned.
@@ -16,9 +15,11 @@ public enum RunStop: Sendable, Equatable {
 /// ## Determinism
 /// Every node handles its events in `(time, origin, seq)` order. A message between two nodes takes at least
 /// `model.lookahead`, so within a window `[t, t + lookahead)` nothing a node does can reach another node:
-/// the nodes of a window run in parallel (`DispatchQueue.concurrentPerform`), each touching only its own
-/// state and appending to its own outbox, and the outboxes are merged into the heap afterwards. Keys are
-/// unique, so the merge order cannot matter. Control actions are applied serially at window boundaries.
+/// the nodes of a window run in parallel. Each worker thread owns a share of the nodes (`n % threads`)
+/// with its own event heap and delivers its events in key order, touching only its own nodes; events
+/// for another share go through mailboxes that their target collects at the start of the next window.
+/// Keys are unique, so the order in which events enter a heap cannot matter. Control actions are
+/// applied serially at window boundaries, with every pending event back in one heap.
 ///
 /// With one thread the same per-node order is produced by simply popping the heap (no windows), which is
 /// faster; every node then sees exactly the same sequence of events, so the fingerprint is identical.
@@ -176,155 +177,186 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
 
 // MARK: Windowed parallel executor
 
-/// One worker's output for one window.
-@usableFromInline struct WorkerOutput<Message> {
-    @usableFromInline var outgoing: [ScheduledEvent<Message>] = []
+/// One worker's share of the nodes (node `n` belongs to partition `n % threads`): their pending events,
+/// and what the worker produced in the last window.
+@usableFromInline struct WorkerPartition<Message> {
+    /// Every pending event for this partition's nodes, except mail not yet collected.
+    @usableFromInline var heap = EventHeap<Message>()
     @usableFromInline var logs: [LogEntry] = []
-    @usableFromInline var local = EventHeap<Message>()
     @usableFromInline var latest = SimTime.zero
-    @usableFromInline init() {}
+    /// The earliest event this partition mailed to another one in the last window (`.never` if none).
+    @usableFromInline var mailedMin = SimTime.never
+    /// Reused between windows (its outbox and log buffers keep their capacity).
+    @usableFromInline var context: NodeContext<Message>
+    @usableFromInline init(lookahead: SimDuration) {
+        context = NodeContext(now: .zero, node: 0, random: SimRandom(seed: 0), seq: 0, logSeq: 0, lookahead: lookahead)
+    }
 }
 
-/// Reusable scratch space of the windowed executor.
+/// The windowed parallel executor: each worker owns a partition of the nodes with its own event heap, so
+/// popping and scheduling run in parallel too; only events between partitions travel through mailboxes,
+/// collected by their target at the start of the next window.
 @usableFromInline struct WindowExecutor<Model: SimModel> {
-    @usableFromInline var inboxes: [[ScheduledEvent<Model.Message>]] = []
-    @usableFromInline var active: [Int] = []
-    @usableFromInline var workers: [WorkerOutput<Model.Message>] = []
+    @usableFromInline var parts: [WorkerPartition<Model.Message>] = []
+    /// Events between partitions: box `(parity * P + from) * P + to`. A window's events are written under
+    /// its parity and collected by their target partition at the start of the next window.
+    @usableFromInline var mail: [[ScheduledEvent<Model.Message>]] = []
+    /// Threads for shares `1..<threads` (share 0 runs on the caller).
+    @usableFromInline var workers: WindowWorkers?
     @usableFromInline init() {}
 
     @inlinable
     mutating func run(_ state: inout SimState<Model>, threads: Int, until limit: SimTime, shouldStop: (SimTime) -> Bool,
                       logSink: ((LogEntry) -> Void)?) -> RunStop {
-        if inboxes.count != state.nodes.count { inboxes = Array(repeating: [], count: state.nodes.count) }
-        if workers.count != threads { workers = Array(repeating: WorkerOutput(), count: threads) }
         let lookahead = state.model.lookahead
+        if parts.count != threads || parts.first?.context.lookahead != lookahead {
+            parts = Array(repeating: WorkerPartition(lookahead: lookahead), count: threads)
+            mail = Array(repeating: [], count: 2 * threads * threads)
+        }
+        if workers?.helpers != threads - 1 { workers = WindowWorkers(helpers: threads - 1) }
+        split(&state)
+        defer { join(&state) }
+        var parity = 0
         while true {
             if shouldStop(state._now) { return .paused }
             let nextControl = state.controls.min?.time ?? .never
-            guard let first = state.heap.min?.time else {
-                if nextControl < limit { state.applyNextControl(); continue }
-                return .idle
+            var first = SimTime.never
+            for p in parts.indices {
+                if let t = parts[p].heap.minTime { first = min(first, t) }
+                first = min(first, parts[p].mailedMin)
             }
-            if nextControl <= first && nextControl < limit { state.applyNextControl(); continue }
+            if first == .never {
+                guard nextControl < limit else { return .idle }
+                join(&state); state.applyNextControl(); split(&state)
+                continue
+            }
+            if nextControl <= first && nextControl < limit {
+                join(&state); state.applyNextControl(); split(&state)
+                continue
+            }
             if first >= limit { return .reachedTime }
             let end = min(first + lookahead, nextControl, limit)
-
-            // Gather this window's events per target node; the heap yields them in key order.
-            active.removeAll(keepingCapacity: true)
-            while let e = state.heap.min, e.time < end {
-                _ = state.heap.popMin()
-                let n = Int(e.target)
-                if inboxes[n].isEmpty { active.append(n) }
-                inboxes[n].append(e)
-            }
             state._now = first
-            let latest = execute(&state, threads: threads, end: end)
-            // Merge: outboxes into the heap (unique keys make the order irrelevant), logs in canonical order.
-            for w in workers.indices {
-                while let e = workers[w].outgoing.popLast() { state.heap.insert(e) }
-                if !workers[w].logs.isEmpty {
-                    state.pendingLogs.append(contentsOf: workers[w].logs)
-                    workers[w].logs.removeAll(keepingCapacity: true)
-                }
+            parity ^= 1
+            let latest = execute(&state, threads: threads, end: end, parity: parity)
+            for p in parts.indices where !parts[p].logs.isEmpty {
+                state.pendingLogs.append(contentsOf: parts[p].logs)
+                parts[p].logs.removeAll(keepingCapacity: true)
             }
-            for n in active { inboxes[n].removeAll(keepingCapacity: true) }
             state.flushLogs(before: end, sink: logSink)
             state._now = max(state._now, latest)
         }
     }
 
-    /// Runs the window's active nodes, split into `threads` contiguous slices. Returns the latest event time.
+    /// Moves the state's pending events into the partitions.
+    @inlinable mutating func split(_ state: inout SimState<Model>) {
+        let count = parts.count
+        var shares = Array(repeating: [ScheduledEvent<Model.Message>](), count: count)
+        for e in state.heap.drain() { shares[Int(e.target) % count].append(e) }
+        for p in parts.indices {
+            parts[p].heap = EventHeap(shares[p])
+            parts[p].mailedMin = .never
+        }
+    }
+
+    /// Moves every pending event (partitions and mail) back into the state, which then holds the whole run.
+    @inlinable mutating func join(_ state: inout SimState<Model>) {
+        var all = state.heap.drain()
+        for p in parts.indices {
+            all.append(contentsOf: parts[p].heap.drain())
+            parts[p].mailedMin = .never
+        }
+        for b in mail.indices where !mail[b].isEmpty {
+            all.append(contentsOf: mail[b])
+            mail[b].removeAll(keepingCapacity: true)
+        }
+        state.heap = EventHeap(all)
+    }
+
+    /// Runs one window on every partition in parallel. Returns the latest event time.
     @inlinable
-    mutating func execute(_ state: inout SimState<Model>, threads: Int, end: SimTime) -> SimTime {
+    mutating func execute(_ state: inout SimState<Model>, threads: Int, end: SimTime, parity: Int) -> SimTime {
         let model = state.model
-        let chunks = min(threads, active.count)
+        guard let workers else { preconditionFailure("the windowed executor runs with helper threads") }
         return state.nodes.withUnsafeMutableBufferPointer { nodesBuf in
             state._slots.withUnsafeMutableBufferPointer { slotsBuf in
-                inboxes.withUnsafeBufferPointer { inboxBuf in
-                    active.withUnsafeBufferPointer { activeBuf in
-                        workers.withUnsafeMutableBufferPointer { workerBuf in
-                            let shared = WindowPointers<Model>(nodes: nodesBuf, slots: slotsBuf, inboxes: inboxBuf,
-                                                        active: activeBuf, workers: workerBuf)
-                            if chunks <= 1 {
-                                Self.runChunk(0, of: 1, shared, model: model, end: end)
-                            } else {
-                                DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                                    Self.runChunk(c, of: chunks, shared, model: model, end: end)
-                                }
-                            }
-                            var latest = SimTime.zero
-                            for c in 0..<max(chunks, 1) { latest = max(latest, workerBuf[c].latest) }
-                            return latest
-                        }
+                parts.withUnsafeMutableBufferPointer { partsBuf in
+                    mail.withUnsafeMutableBufferPointer { mailBuf in
+                        let shared = WindowPointers<Model>(nodes: nodesBuf, slots: slotsBuf, parts: partsBuf, mail: mailBuf)
+                        workers.run { w in Self.runPartition(w, shared, model: model, end: end, parity: parity) }
+                        var latest = SimTime.zero
+                        for p in partsBuf.indices { latest = max(latest, partsBuf[p].latest) }
+                        return latest
                     }
                 }
             }
         }
     }
 
-    /// Runs the active nodes `[c*k/chunks, (c+1)*k/chunks)` of the window on worker `c`.
+    /// Worker `w`: collects the mail sent to its partition in the last window, then delivers its events
+    /// earlier than `end` in key order. An event for another node takes at least the lookahead, so it
+    /// lands at or after `end`: nothing sent in this window can be due in it, except a node's own timers.
     @inlinable
-    static func runChunk(_ c: Int, of chunks: Int, _ p: WindowPointers<Model>, model: Model, end: SimTime) {
-        let k = p.active.count
-        var latest = SimTime.zero
-        var ctx = NodeContext<Model.Message>(now: .zero, node: 0, random: SimRandom(seed: 0), seq: 0, logSeq: 0, lookahead: model.lookahead)
-        let w = p.workers.baseAddress! + c
-        let slots = p.slots.baseAddress!, nodes = p.nodes.baseAddress!
-        for i in (c * k / chunks)..<((c + 1) * k / chunks) {
-            let n = p.active[i]
-            let slot = slots + n
-            ctx._node = n
-            ctx.random = slot.pointee.random
-            ctx.seq = slot.pointee.seq
-            ctx.logSeq = slot.pointee.logSeq
-            let inbox = p.inboxes[n]
-            var next = 0
-            while true {
-                // The next event for this node: from the inbox (already sorted) or self-scheduled in this window.
-                let e: ScheduledEvent<Model.Message>
-                if let l = w.pointee.local.min, next == inbox.count || l < inbox[next] {
-                    e = w.pointee.local.popMin()!
-                } else if next < inbox.count {
-                    e = inbox[next]; next += 1
-                } else { break }
-                ctx._now = e.time
-                slot.pointee.fingerprint = fingerprintStep(slot.pointee.fingerprint, e, model.digest(e.message))
-                slot.pointee.delivered &+= 1
-                model.handle(e.message, node: &(nodes + n).pointee, context: &ctx)
-                for o in ctx.outbox {
-                    if o.target == UInt32(n) && o.time < end { w.pointee.local.insert(o) } else { w.pointee.outgoing.append(o) }
-                }
-                ctx.outbox.removeAll(keepingCapacity: true)
-                latest = max(latest, e.time)
-            }
-            slot.pointee.random = ctx.random
-            slot.pointee.seq = ctx.seq
-            slot.pointee.logSeq = ctx.logSeq
-            if !ctx.logs.isEmpty {
-                w.pointee.logs.append(contentsOf: ctx.logs)
-                ctx.logs.removeAll(keepingCapacity: true)
-            }
+    static func runPartition(_ w: Int, _ p: WindowPointers<Model>, model: Model, end: SimTime, parity: Int) {
+        let count = p.parts.count
+        let part = p.parts.baseAddress! + w
+        let mail = p.mail.baseAddress!, slots = p.slots.baseAddress!, nodes = p.nodes.baseAddress!
+        for from in 0..<count {
+            let box = mail + (((parity ^ 1) * count + from) * count + w)
+            while let e = box.pointee.popLast() { part.pointee.heap.insert(e) }
         }
-        w.pointee.latest = latest
+        part.pointee.mailedMin = .never
+        var latest = SimTime.zero
+        while let t = part.pointee.heap.minTime, t < end {
+            guard let e = part.pointee.heap.popMin() else { break }
+            let n = Int(e.target)
+            let slot = slots + n
+            part.pointee.context._now = t
+            part.pointee.context._node = n
+            part.pointee.context.random = slot.pointee.random
+            part.pointee.context.seq = slot.pointee.seq
+            part.pointee.context.logSeq = slot.pointee.logSeq
+            slot.pointee.fingerprint = fingerprintStep(slot.pointee.fingerprint, e, model.digest(e.message))
+            slot.pointee.delivered &+= 1
+            model.handle(e.message, node: &(nodes + n).pointee, context: &part.pointee.context)
+            slot.pointee.random = part.pointee.context.random
+            slot.pointee.seq = part.pointee.context.seq
+            slot.pointee.logSeq = part.pointee.context.logSeq
+            while let o = part.pointee.context.outbox.popLast() {
+                let to = Int(o.target) % count
+                if to == w {
+                    part.pointee.heap.insert(o)
+                } else {
+                    part.pointee.mailedMin = min(part.pointee.mailedMin, o.time)
+                    (mail + ((parity * count + w) * count + to)).pointee.append(o)
+                }
+            }
+            if !part.pointee.context.logs.isEmpty {
+                part.pointee.logs.append(contentsOf: part.pointee.context.logs)
+                part.pointee.context.logs.removeAll(keepingCapacity: true)
+            }
+            latest = t
+        }
+        part.pointee.latest = latest
     }
 }
 
 /// Raw buffers shared by the workers of one window.
 ///
-/// `@unchecked Sendable` is safe here because, during `concurrentPerform`, worker `c` writes only
-/// `workers[c]`, and the nodes and slots at the indices of its own slice of `active`; the slices are
-/// disjoint and `active` holds each node once, so no two workers touch the same element. `inboxes` and
-/// `active` are only read. The buffers outlive the `concurrentPerform` call, which returns only after
-/// every worker has finished.
+/// `@unchecked Sendable` is safe here because, during `WindowWorkers.run`, worker `w` touches only:
+/// `parts[w]`; the nodes and slots `n` with `n % P == w` (every event it delivers targets its own
+/// partition, and a handler touches only its own node); the mailboxes `(parity, w, to)` it writes and
+/// `(parity ^ 1, from, w)` it empties. Those sets are disjoint between workers, and no mailbox is both
+/// written and emptied in the same window. The buffers outlive the `run` call, which returns only after
+/// every worker has finished (and its atomics order their writes before the caller's reads).
 @usableFromInline struct WindowPointers<Model: SimModel>: @unchecked Sendable {
     @usableFromInline let nodes: UnsafeMutableBufferPointer<Model.Node>
     @usableFromInline let slots: UnsafeMutableBufferPointer<NodeSlot>
-    @usableFromInline let inboxes: UnsafeBufferPointer<[ScheduledEvent<Model.Message>]>
-    @usableFromInline let active: UnsafeBufferPointer<Int>
-    @usableFromInline let workers: UnsafeMutableBufferPointer<WorkerOutput<Model.Message>>
+    @usableFromInline let parts: UnsafeMutableBufferPointer<WorkerPartition<Model.Message>>
+    @usableFromInline let mail: UnsafeMutableBufferPointer<[ScheduledEvent<Model.Message>]>
     @inlinable init(nodes: UnsafeMutableBufferPointer<Model.Node>, slots: UnsafeMutableBufferPointer<NodeSlot>,
-                    inboxes: UnsafeBufferPointer<[ScheduledEvent<Model.Message>]>, active: UnsafeBufferPointer<Int>,
-                    workers: UnsafeMutableBufferPointer<WorkerOutput<Model.Message>>) {
-        self.nodes = nodes; self.slots = slots; self.inboxes = inboxes; self.active = active; self.workers = workers
+                    parts: UnsafeMutableBufferPointer<WorkerPartition<Model.Message>>,
+                    mail: UnsafeMutableBufferPointer<[ScheduledEvent<Model.Message>]>) {
+        self.nodes = nodes; self.slots = slots; self.parts = parts; self.mail = mail
     }
 }
