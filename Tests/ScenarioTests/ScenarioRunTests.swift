@@ -25,6 +25,22 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
         #expect(reports[0].contains("\"fingerprint\""))
     }
 
+    /// The parallel executor on the lab scenarios that stress it most: a tracker crash (a control action
+    /// between windows) with NATs and the DHT, Poisson arrivals, and churn. Every thread count must give
+    /// the same report, fingerprint included.
+    @Test(arguments: ["labs/04-tracker-crash-and-dht/tracker-crash.yaml", "labs/03-incentives/steady.yaml",
+                      "labs/04-tracker-crash-and-dht/dht-churn.yaml"])
+    func labScenariosAreDeterministicAcrossThreadCounts(file: String) throws {
+        let s = try ScenarioLoader.load(path: repoRoot.appendingPathComponent(file).path, overrides: ["duration=400s"])
+        let reports = [1, 2, 3].map { threads -> String in
+            let run = ScenarioRun(s, threads: threads)
+            withLargeStack { run.runToEnd() }
+            return run.report().json()
+        }
+        #expect(reports[0] == reports[1])
+        #expect(reports[0] == reports[2])
+    }
+
     @Test func seedChangesTheRunAndIsReported() throws {
         let s = try hello()
         let a = ScenarioRun(s, seed: 1), b = ScenarioRun(s, seed: 2)
