@@ -58,8 +58,9 @@ public struct ChokeRecord: Sendable, Hashable {
     public var round: Int
     public var time: SimTime
     public var unchoked: [UnchokeEntry]
-    /// Interested neighbours that stayed choked.
-    public var chokedInterested: [UInt32]
+    /// How many interested neighbours stayed choked (a count, not a list: a peer keeps 64 records, and in
+    /// a big swarm lists of up to 100 ids each were a sixth of the run's memory).
+    public var chokedInterested: Int
     /// Neighbours considered snubbing us (no data for 60 s): excluded from the rate-based slots.
     public var snubbed: [UInt32]
     /// Whether this peer was seeding (choosing by upload rate or round-robin) or a free-rider (unchoking nobody).
@@ -937,7 +938,7 @@ struct PeerState: Sendable {
         // The last record's entries that still hold (neighbours that left since, or from before a crash, go).
         unchoked.removeAll { e in !neighbors.items.contains { $0.peer == e.peer && !$0.amChoking } }
         unchoked.append(UnchokeEntry(peer: neighbors[i].peer, reason: .optimistic, downRate: 0, upRate: 0))
-        let chokedInterested = neighbors.items.filter { $0.amChoking && $0.peerInterested }.map(\.peer)
+        let chokedInterested = neighbors.items.reduce(0) { $0 + ($1.amChoking && $1.peerInterested ? 1 : 0) }
         let record = ChokeRecord(round: rechokes, time: io.now, unchoked: unchoked, chokedInterested: chokedInterested,
                                  snubbed: history.last?.snubbed ?? [], seeding: isComplete, freeRiding: false)
         keep(record)
@@ -1003,7 +1004,7 @@ struct PeerState: Sendable {
             }
         }
         var entries: [UnchokeEntry] = []
-        var chokedInterested: [UInt32] = []
+        var chokedInterested = 0
         for i in 0..<count {
             let open = unchoke[i] != nil
             if open == neighbors[i].amChoking {
@@ -1015,7 +1016,7 @@ struct PeerState: Sendable {
             if let reason = unchoke[i] {
                 entries.append(UnchokeEntry(peer: neighbors[i].peer, reason: reason, downRate: down[i], upRate: up[i]))
             } else if neighbors[i].peerInterested {
-                chokedInterested.append(neighbors[i].peer)
+                chokedInterested += 1
             }
         }
         entries.sort {

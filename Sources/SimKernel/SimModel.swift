@@ -51,6 +51,7 @@ public struct NodeContext<Message> {
 
     /// Sends `message` to another node, arriving at `time`, which must be at least `lookahead` from now.
     @inlinable public mutating func send(_ message: Message, to target: NodeID, at time: SimTime) {
+        precondition(time >= now, "cannot schedule into the past")
         precondition(target == node || time.nanoseconds - now.nanoseconds >= lookahead.nanoseconds,
                      "a message to another node must take at least the lookahead (\(lookahead))")
         seq &+= 1

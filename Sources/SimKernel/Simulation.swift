@@ -15,7 +15,7 @@ public enum RunStop: Sendable, Equatable {
 /// ## Determinism
 /// Every node handles its events in `(time, origin, seq)` order. A message between two nodes takes at least
 /// `model.lookahead`, so within a window `[t, t + lookahead)` nothing a node does can reach another node:
-/// the nodes of a window run in parallel. Each worker thread owns a share of the nodes (`n % threads`)
+/// the nodes of a window run in parallel. Each worker thread owns a share of the nodes
 /// with its own event heap and delivers its events in key order, touching only its own nodes; events
 /// for another share go through mailboxes that their target collects at the start of the next window.
 /// Keys are unique, so the order in which events enter a heap cannot matter. Control actions are
@@ -177,8 +177,8 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
 
 // MARK: Windowed parallel executor
 
-/// One worker's share of the nodes (node `n` belongs to partition `n % threads`): their pending events,
-/// and what the worker produced in the last window.
+/// One worker's share of the nodes (see `WindowExecutor.share`): their pending events, and what the
+/// worker produced in the last window.
 @usableFromInline struct WorkerPartition<Message> {
     /// Every pending event for this partition's nodes, except mail not yet collected.
     @usableFromInline var heap = EventHeap<Message>()
@@ -188,6 +188,9 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
     @usableFromInline var mailedMin = SimTime.never
     /// Reused between windows (its outbox and log buffers keep their capacity).
     @usableFromInline var context: NodeContext<Message>
+    /// Two cache lines of nothing, so that neighbouring workers' partitions, written on every event,
+    /// never share a line.
+    @usableFromInline var padding: (SIMD64<UInt8>, SIMD64<UInt8>) = (.zero, .zero)
     @usableFromInline init(lookahead: SimDuration) {
         context = NodeContext(now: .zero, node: 0, random: SimRandom(seed: 0), seq: 0, logSeq: 0, lookahead: lookahead)
     }
@@ -205,15 +208,25 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
     @usableFromInline var workers: WindowWorkers?
     @usableFromInline init() {}
 
+    /// log2 of the blocks of consecutive nodes dealt round-robin to the workers: 16 in a big simulation, so
+    /// that workers do not write neighbouring nodes' slots (which share cache lines); 1 in a small one, so
+    /// that every worker gets some. Any mapping gives the same run.
+    @usableFromInline var blockShift = 0
+
+    /// The partition of node `n`.
+    @inlinable static func share(of n: Int, among count: Int, shift: Int) -> Int { (n >> shift) % count }
+
     @inlinable
-    mutating func run(_ state: inout SimState<Model>, threads: Int, until limit: SimTime, shouldStop: (SimTime) -> Bool,
+    mutating func run(_ state: inout SimState<Model>, threads requested: Int, until limit: SimTime, shouldStop: (SimTime) -> Bool,
                       logSink: ((LogEntry) -> Void)?) -> RunStop {
+        let threads = min(requested, WindowWorkers.maxThreads)
         let lookahead = state.model.lookahead
         if parts.count != threads || parts.first?.context.lookahead != lookahead {
             parts = Array(repeating: WorkerPartition(lookahead: lookahead), count: threads)
             mail = Array(repeating: [], count: 2 * threads * threads)
         }
         if workers?.helpers != threads - 1 { workers = WindowWorkers(helpers: threads - 1) }
+        blockShift = state.nodes.count >= 256 ? 4 : 0
         split(&state)
         defer { join(&state) }
         var parity = 0
@@ -252,7 +265,7 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
     @inlinable mutating func split(_ state: inout SimState<Model>) {
         let count = parts.count
         var shares = Array(repeating: [ScheduledEvent<Model.Message>](), count: count)
-        for e in state.heap.drain() { shares[Int(e.target) % count].append(e) }
+        for e in state.heap.drain() { shares[Self.share(of: Int(e.target), among: count, shift: blockShift)].append(e) }
         for p in parts.indices {
             parts[p].heap = EventHeap(shares[p])
             parts[p].mailedMin = .never
@@ -283,7 +296,8 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
                 parts.withUnsafeMutableBufferPointer { partsBuf in
                     mail.withUnsafeMutableBufferPointer { mailBuf in
                         let shared = WindowPointers<Model>(nodes: nodesBuf, slots: slotsBuf, parts: partsBuf, mail: mailBuf)
-                        workers.run { w in Self.runPartition(w, shared, model: model, end: end, parity: parity) }
+                        let shift = blockShift
+                        workers.run { w in Self.runPartition(w, shared, model: model, end: end, parity: parity, shift: shift) }
                         var latest = SimTime.zero
                         for p in partsBuf.indices { latest = max(latest, partsBuf[p].latest) }
                         return latest
@@ -297,7 +311,7 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
     /// earlier than `end` in key order. An event for another node takes at least the lookahead, so it
     /// lands at or after `end`: nothing sent in this window can be due in it, except a node's own timers.
     @inlinable
-    static func runPartition(_ w: Int, _ p: WindowPointers<Model>, model: Model, end: SimTime, parity: Int) {
+    static func runPartition(_ w: Int, _ p: WindowPointers<Model>, model: Model, end: SimTime, parity: Int, shift: Int) {
         let count = p.parts.count
         let part = p.parts.baseAddress! + w
         let mail = p.mail.baseAddress!, slots = p.slots.baseAddress!, nodes = p.nodes.baseAddress!
@@ -310,6 +324,7 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
         while let t = part.pointee.heap.minTime, t < end {
             guard let e = part.pointee.heap.popMin() else { break }
             let n = Int(e.target)
+            precondition(n < p.nodes.count, "an event for node \(n) of \(p.nodes.count)")
             let slot = slots + n
             part.pointee.context._now = t
             part.pointee.context._node = n
@@ -323,7 +338,7 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
             slot.pointee.seq = part.pointee.context.seq
             slot.pointee.logSeq = part.pointee.context.logSeq
             while let o = part.pointee.context.outbox.popLast() {
-                let to = Int(o.target) % count
+                let to = Self.share(of: Int(o.target), among: count, shift: shift)
                 if to == w {
                     part.pointee.heap.insert(o)
                 } else {
@@ -344,7 +359,7 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
 /// Raw buffers shared by the workers of one window.
 ///
 /// `@unchecked Sendable` is safe here because, during `WindowWorkers.run`, worker `w` touches only:
-/// `parts[w]`; the nodes and slots `n` with `n % P == w` (every event it delivers targets its own
+/// `parts[w]`; the nodes and slots `n` with `share(of: n) == w` (every event it delivers targets its own
 /// partition, and a handler touches only its own node); the mailboxes `(parity, w, to)` it writes and
 /// `(parity ^ 1, from, w)` it empties. Those sets are disjoint between workers, and no mailbox is both
 /// written and emptied in the same window. The buffers outlive the `run` call, which returns only after

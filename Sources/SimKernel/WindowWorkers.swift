@@ -8,12 +8,14 @@ import Synchronization
 /// as the work. Helpers here spin for a few microseconds between windows and sleep on a semaphore only
 /// when none comes; the caller runs share 0 itself and spins until the helpers are done.
 @usableFromInline final class WindowWorkers: Sendable {
+    /// The most threads a window runs on (the caller and 63 helpers); more are capped to it.
+    @usableFromInline static let maxThreads = 64
     /// Helper threads (shares `1...helpers`); share 0 runs on the caller.
     @usableFromInline let helpers: Int
     private let shared: Shared
 
     @usableFromInline init(helpers: Int) {
-        precondition(helpers >= 1 && helpers < 64, "between 1 and 63 helper threads")
+        precondition(helpers >= 1 && helpers < Self.maxThreads, "between 1 and \(Self.maxThreads - 1) helper threads")
         self.helpers = helpers
         let shared = Shared(helpers: helpers)
         self.shared = shared
@@ -80,7 +82,9 @@ import Synchronization
                 while generation.load(ordering: .acquiring) == seen {
                     if stop.load(ordering: .acquiring) { return }
                     spins += 1
-                    if spins < 20_000 { continue }
+                    if spins < 2_000 { continue }
+                    // More threads than free cores: let the thread that has the work run.
+                    if spins < 4_000 { sched_yield(); continue }
                     spins = 0
                     // Announce the sleep, then look again: either this look sees the new window, or the
                     // caller's `wakeSleepers` (after its increment) sees the bit and signals.
