@@ -30,7 +30,8 @@ public final class Simulation<Model: SimModel> {
 
     /// The complete run state. Copy it to checkpoint; assign it to restore.
     public var state: SimState<Model>
-    /// Worker threads for windows (1 = sequential). Any value gives the same run.
+    /// Worker threads for windows (1 = sequential). Any value gives the same run. At most the machine's
+    /// cores are used (but 2 when asked for more than 1, so that one core still runs the parallel code).
     public var threads: Int
     /// Receives every log entry, in canonical order, as it is finalised (for `--events out.jsonl`).
     public var logSink: ((LogEntry) -> Void)?
@@ -53,7 +54,8 @@ public final class Simulation<Model: SimModel> {
     public func run(until limit: SimTime, shouldStop: (_ now: SimTime) -> Bool = { _ in false }) -> RunStop {
         let stop = threads == 1
             ? state.runSequential(until: limit, shouldStop: shouldStop, logSink: logSink)
-            : executor.run(&state, threads: threads, until: limit, shouldStop: shouldStop, logSink: logSink)
+            : executor.run(&state, threads: min(threads, WindowWorkers.usefulThreads), until: limit, shouldStop: shouldStop,
+                           logSink: logSink)
         if stop == .reachedTime || stop == .idle, limit != .never { state._now = max(state._now, limit) }
         state.flushLogs(before: stop == .paused ? state.now : .never, sink: logSink)
         return stop
@@ -219,7 +221,7 @@ func fingerprintStep<M>(_ h: UInt64, _ e: ScheduledEvent<M>, _ digest: UInt64) -
     @inlinable
     mutating func run(_ state: inout SimState<Model>, threads requested: Int, until limit: SimTime, shouldStop: (SimTime) -> Bool,
                       logSink: ((LogEntry) -> Void)?) -> RunStop {
-        let threads = min(requested, WindowWorkers.maxThreads)
+        let threads = max(2, min(requested, WindowWorkers.maxThreads))
         let lookahead = state.model.lookahead
         if parts.count != threads || parts.first?.context.lookahead != lookahead {
             parts = Array(repeating: WorkerPartition(lookahead: lookahead), count: threads)

@@ -10,6 +10,9 @@ import Synchronization
 @usableFromInline final class WindowWorkers: Sendable {
     /// The most threads a window runs on (the caller and 63 helpers); more are capped to it.
     @usableFromInline static let maxThreads = 64
+    /// Threads beyond the cores only take turns spinning (64 threads on 2 cores ran 8× slower than 2):
+    /// at most the active cores, and at least 2.
+    @usableFromInline static let usefulThreads = max(2, ProcessInfo.processInfo.activeProcessorCount)
     /// Helper threads (shares `1...helpers`); share 0 runs on the caller.
     @usableFromInline let helpers: Int
     private let shared: Shared

@@ -37,7 +37,7 @@ struct Run: ParsableCommand {
     @Option(help: "The random seed (default: the scenario's).")
     var seed: UInt64?
 
-    @Option(help: "Worker threads (default: the number of cores). Any value gives the same run.")
+    @Option(help: "Worker threads (default: the number of cores; more are not used). Any value gives the same run.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Output format: text (rounds as they finish, then a summary), json (one document), csv (one row per round).")
