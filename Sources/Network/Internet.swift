@@ -12,6 +12,15 @@ public let controlSegmentSize = 40
 /// get a block request out for seconds, which real TCP flows sharing a link do not suffer.
 public let smallPacketBytes = 128
 
+/// Whether a packet takes the small-packet lane. A FIN does not, though it is small: it closes a byte
+/// stream, so it must not overtake the stream's data still queued on the links (a departing peer's last
+/// blocks, counted as uploaded, would be lost with the connection).
+@inlinable func takesSmallLane<Payload>(_ size: Int, _ kind: Packet<Payload>.Kind) -> Bool {
+    guard size <= smallPacketBytes else { return false }
+    if case .segment(_, .fin) = kind { return false }
+    return true
+}
+
 /// A packet crossing the emulated Internet. Addresses are public (after NAT translation).
 public struct Packet<Payload: Sendable>: Sendable {
     public enum Kind: Sendable, Hashable {
@@ -150,7 +159,7 @@ public struct Internet<App: HostApplication>: SimModel {
         guard topology.partition[p.sourceHost] == topology.partition[host.id] else { host.counters.droppedPartition += 1; return }
         if case .datagram = p.kind, context.random.chance(host.link.loss) { host.counters.droppedLoss += 1; return }
         let crossing = SimDuration.transmission(bytes: p.size, bitsPerSecond: host.link.down)
-        if p.size <= smallPacketBytes {
+        if takesSmallLane(p.size, p.kind) {
             // Timed by the sender to arrive once across an idle downlink: deliver now if the small-packet
             // lane was free when it started crossing, else queue it behind what was there.
             if host.downlinkSmallFreeAt <= context.now - crossing {
@@ -300,7 +309,7 @@ public struct Internet<App: HostApplication>: SimModel {
             }
             source = translated
         }
-        let small = size <= smallPacketBytes
+        let small = takesSmallLane(size, kind)
         let start = max(context.now, small ? host.uplinkSmallFreeAt : host._uplinkFreeAt)
         let sent = start + .transmission(bytes: size, bitsPerSecond: host.link.up)
         if small { host.uplinkSmallFreeAt = sent } else { host._uplinkFreeAt = sent }

@@ -5,7 +5,11 @@ import SimKernel
 /// Records what the network delivers and does what the test script asks at each timer.
 struct Recorder: HostApplication {
     enum Payload: Sendable, Hashable { case data(Int) }
-    enum Command: Sendable, Hashable { case send(to: Endpoint, size: Int), connect(to: Endpoint), listen(UInt16) }
+    enum Command: Sendable, Hashable {
+        case send(to: Endpoint, size: Int), connect(to: Endpoint), listen(UInt16)
+        /// Writes `count` segments of `size` bytes on the last connection, then closes it.
+        case sendAndClose(count: Int, size: Int)
+    }
     var events: [String] = []
     var lastConnection: ConnectionID?
 
@@ -33,6 +37,10 @@ struct Recorder: HostApplication {
         case .send(let to, let size): io.sendDatagram(.data(size), size: size, from: 5000, to: to)
         case .connect(let to): _ = io.connect(to: to)
         case .listen(let p): io.listen(on: p)
+        case .sendAndClose(let count, let size):
+            guard let id = lastConnection else { return }
+            for n in 0..<count { io.send(.data(100 + n), size: size, on: id) }
+            io.close(id)
         }
     }
     static func digest(_ payload: Payload) -> UInt64 { if case .data(let n) = payload { return UInt64(n) } else { return 0 } }
@@ -147,6 +155,20 @@ extension RecSim {
         #expect(sim.events(0).contains { $0.contains("connected \(b.publicEndpoint(of: 1, port: 6881))") })
         #expect(sim.events(1).contains { $0.contains("accepted") && $0.hasSuffix("on :6881") })
         #expect(sim.events(1).contains { $0.contains("received 1 1000B") })
+    }
+
+    /// A FIN closes a byte stream: it arrives after the data written before it, however small it is (on the
+    /// small-packet lane it would overtake 80 kB still queued on a 1 Mbps uplink, and the data be lost).
+    @Test func dataWrittenBeforeACloseArrivesBeforeIt() {
+        let (sim, b) = makeNet([("a", mbps1, nil), ("b", mbps1, nil)])
+        sim.command(.listen(6881), on: 1, at: .seconds(1))
+        sim.command(.connect(to: b.publicEndpoint(of: 1, port: 6881)), on: 0, at: .seconds(2))
+        sim.command(.sendAndClose(count: 8, size: 10_000), on: 0, at: .seconds(3))
+        sim.run(until: .seconds(10))
+        let received = sim.events(1).filter { $0.contains("received") }
+        // The 1000-byte greeting sent on connecting, then the eight segments, in order, then the close.
+        #expect(received.map { $0.split(separator: " ")[2] } == ["1"] + (100..<108).map { Substring("\($0)") })
+        #expect(sim.events(1).last?.hasSuffix("closed closed-by-remote") == true, "\(sim.events(1))")
     }
 
     @Test func closedPortRefuses() {
