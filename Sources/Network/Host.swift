@@ -94,8 +94,6 @@ public struct Host<App: HostApplication>: Sendable {
     public var sortedConnections: [Connection] { _connections.items }
 }
 
-/// A host's open connections, sorted by id: a look-up is a binary search over a few dozen plain
-/// entries (no hashing), and listing them in id order needs no sort.
 extension Array where Element == ConnectionID {
     /// Where `id` is in this ascending array, or where it would go (binary search). Tables keyed by
     /// connection id keep such an array beside their wide records: a few cache lines per search.
@@ -117,6 +115,8 @@ extension Array where Element == ConnectionID {
     }
 }
 
+/// A host's open connections, sorted by id: a look-up is a binary search over a few dozen plain
+/// entries (no hashing), and listing them in id order needs no sort.
 @usableFromInline struct ConnectionTable: Sendable {
     @usableFromInline var items: [Connection] = []
     /// The ids of `items`, in the same order: searched instead of the wide records, a few cache lines

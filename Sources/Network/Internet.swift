@@ -322,15 +322,13 @@ public struct Internet<App: HostApplication>: SimModel {
         }
         let packet = Packet(source: source, destination: destination, sourceHost: host.id, size: size, kind: kind, payload: payload)
         var arrival = sent + topology.pathLatency(host.id, target)
-        if small {
-            // Timed to have crossed the receiver's (idle) downlink already. A smaller segment crosses faster,
-            // so on a connection each one arrives no sooner than the one before it, as the receiver's FIFO
-            // would have had it.
-            arrival = arrival + .transmission(bytes: size, bitsPerSecond: topology.downlinkRate[target])
-            if case .segment(let id, _) = kind, let i = host._connections.index(of: id) {
-                arrival = max(arrival, host._connections.items[i].lastSmallArrival)
-                host._connections.items[i].lastSmallArrival = arrival
-            }
+        // Timed to have crossed the receiver's (idle) downlink already.
+        if small { arrival = arrival + .transmission(bytes: size, bitsPerSecond: topology.downlinkRate[target]) }
+        // A smaller segment crosses faster, so on a connection each small one arrives no sooner than the one
+        // before it, as the receiver's FIFO would have had it; nor does the FIN, which ends the stream.
+        if case .segment(let id, let segment) = kind, small || segment == .fin, let i = host._connections.index(of: id) {
+            arrival = max(arrival, host._connections.items[i].lastSmallArrival)
+            if small { host._connections.items[i].lastSmallArrival = arrival }
         }
         context.send(.arrive(packet), to: target, at: arrival)
     }
@@ -397,10 +395,14 @@ public struct Internet<App: HostApplication>: SimModel {
         for c in world.nodes[n].sortedConnections where c.remoteHost >= 0 {
             let packet = Packet<App.Payload>(source: Endpoint(topology.publicAddress[n], c.localPort), destination: c.remote,
                                              sourceHost: n, size: controlSegmentSize, kind: .segment(c.id, segment), payload: nil)
-            // Timed like any small segment (across the idle downlink, after the connection's last one).
-            let crossed = world.now + topology.pathLatency(n, c.remoteHost)
-                + .transmission(bytes: controlSegmentSize, bitsPerSecond: topology.downlinkRate[c.remoteHost])
-            world.schedule(.arrive(packet), to: c.remoteHost, at: max(crossed, c.lastSmallArrival))
+            // Timed as `transmit` would: an RST like any small segment (across the idle downlink); a FIN
+            // behind the data already on the uplink, then through the downlink's FIFO. Either comes after
+            // the connection's last small segment.
+            let arrival = segment == .fin
+                ? max(world.now, world.nodes[n]._uplinkFreeAt) + topology.pathLatency(n, c.remoteHost)
+                : world.now + topology.pathLatency(n, c.remoteHost)
+                    + .transmission(bytes: controlSegmentSize, bitsPerSecond: topology.downlinkRate[c.remoteHost])
+            world.schedule(.arrive(packet), to: c.remoteHost, at: max(arrival, c.lastSmallArrival))
         }
         world.nodes[n]._connections = ConnectionTable()
         world.nodes[n]._listening = []

@@ -7,8 +7,8 @@ struct Recorder: HostApplication {
     enum Payload: Sendable, Hashable { case data(Int) }
     enum Command: Sendable, Hashable {
         case send(to: Endpoint, size: Int), connect(to: Endpoint), listen(UInt16)
-        /// Writes `count` segments of `size` bytes on the last connection, then closes it.
-        case sendAndClose(count: Int, size: Int)
+        /// Writes `count` segments of `size` bytes on the last connection, then closes it if asked.
+        case sendOnConnection(count: Int, size: Int, thenClose: Bool)
     }
     var events: [String] = []
     var lastConnection: ConnectionID?
@@ -37,10 +37,10 @@ struct Recorder: HostApplication {
         case .send(let to, let size): io.sendDatagram(.data(size), size: size, from: 5000, to: to)
         case .connect(let to): _ = io.connect(to: to)
         case .listen(let p): io.listen(on: p)
-        case .sendAndClose(let count, let size):
+        case .sendOnConnection(let count, let size, let thenClose):
             guard let id = lastConnection else { return }
             for n in 0..<count { io.send(.data(100 + n), size: size, on: id) }
-            io.close(id)
+            if thenClose { io.close(id) }
         }
     }
     static func digest(_ payload: Payload) -> UInt64 { if case .data(let n) = payload { return UInt64(n) } else { return 0 } }
@@ -159,11 +159,14 @@ extension RecSim {
 
     /// A FIN closes a byte stream: it arrives after the data written before it, however small it is (on the
     /// small-packet lane it would overtake 80 kB still queued on a 1 Mbps uplink, and the data be lost).
-    @Test func dataWrittenBeforeACloseArrivesBeforeIt() {
+    /// The same holds when the whole host leaves (a churn departure) instead of the application closing.
+    @Test(arguments: [false, true])
+    func dataWrittenBeforeACloseArrivesBeforeIt(hostLeaves: Bool) {
         let (sim, b) = makeNet([("a", mbps1, nil), ("b", mbps1, nil)])
         sim.command(.listen(6881), on: 1, at: .seconds(1))
         sim.command(.connect(to: b.publicEndpoint(of: 1, port: 6881)), on: 0, at: .seconds(2))
-        sim.command(.sendAndClose(count: 8, size: 10_000), on: 0, at: .seconds(3))
+        sim.command(.sendOnConnection(count: 8, size: 10_000, thenClose: !hostLeaves), on: 0, at: .seconds(3))
+        if hostLeaves { sim.state.scheduleControl(.leave(0), at: .seconds(3) + .milliseconds(1)) }
         sim.run(until: .seconds(10))
         let received = sim.events(1).filter { $0.contains("received") }
         // The 1000-byte greeting sent on connecting, then the eight segments, in order, then the close.
