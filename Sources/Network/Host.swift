@@ -43,13 +43,27 @@ public struct Connection: Sendable, Hashable {
     public var remoteHost: Int
     public var state: State
     public var initiator: Bool
-    /// When this end's latest small segment reaches the remote host: the next one arrives no sooner, so a
-    /// connection's small segments keep their order whatever their sizes (see `Internet.transmit`).
+    /// When this end's latest small (and bulk) segment reaches the remote host: the next one in the same
+    /// lane arrives no sooner, so a connection's segments keep their order whatever their sizes (see
+    /// `Internet.transmit`).
     public var lastSmallArrival = SimTime.zero
+    public var lastBulkArrival = SimTime.zero
 
     @inlinable public init(id: ConnectionID, localPort: UInt16, remote: Endpoint, remoteHost: Int, state: State, initiator: Bool) {
         self.id = id; self.localPort = localPort; self.remote = remote; self.remoteHost = remoteHost
         self.state = state; self.initiator = initiator
+    }
+
+    /// When a segment in the given lane, due at `arrival`, reaches the remote host: no sooner than the one
+    /// before it in its lane (a FIN: in either lane).
+    @inlinable func orderedArrival(_ arrival: SimTime, small: Bool, fin: Bool) -> SimTime {
+        small ? max(arrival, lastSmallArrival) : max(arrival, lastBulkArrival, fin ? lastSmallArrival : .zero)
+    }
+
+    /// Delays `arrival` as `orderedArrival` does and records it as its lane's latest.
+    @inlinable mutating func orderArrival(_ arrival: inout SimTime, small: Bool, fin: Bool) {
+        arrival = orderedArrival(arrival, small: small, fin: fin)
+        if small { lastSmallArrival = arrival } else { lastBulkArrival = arrival }
     }
 }
 

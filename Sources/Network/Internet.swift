@@ -83,8 +83,8 @@ public enum NetControl<Command: Sendable>: Sendable {
 /// A packet of S bytes waits for the sender's uplink to be free, takes S·8/up to serialise, crosses the
 /// path latency (both access links plus the core latency between the regions), then waits for and
 /// crosses the receiver's downlink (S·8/down). Then the receiver's NAT, if any, decides whether it passes.
-/// Small packets (≤ `smallPacketBytes`) queue only behind other small packets; they are sent to arrive when
-/// they would have crossed an idle downlink, so the usual case costs one event instead of two.
+/// Small packets (≤ `smallPacketBytes`) queue only behind other small packets. Every packet is sent to
+/// arrive when it would have crossed an idle downlink, so the usual case costs one event instead of two.
 public struct Internet<App: HostApplication>: SimModel {
     public typealias Node = Host<App>
     public typealias Message = NetMessage<App>
@@ -159,21 +159,18 @@ public struct Internet<App: HostApplication>: SimModel {
         guard topology.partition[p.sourceHost] == topology.partition[host.id] else { host.counters.droppedPartition += 1; return }
         if case .datagram = p.kind, context.random.chance(host.link.loss) { host.counters.droppedLoss += 1; return }
         let crossing = SimDuration.transmission(bytes: p.size, bitsPerSecond: host.link.down)
-        if takesSmallLane(p.size, p.kind) {
-            // Timed by the sender to arrive once across an idle downlink: deliver now if the small-packet
-            // lane was free when it started crossing, else queue it behind what was there.
-            if host.downlinkSmallFreeAt <= context.now - crossing {
-                host.downlinkSmallFreeAt = context.now
-                deliver(p, host: &host, context: &context)
-            } else {
-                host.downlinkSmallFreeAt = host.downlinkSmallFreeAt + crossing
-                context.scheduleSelf(.deliver(p), after: host.downlinkSmallFreeAt - context.now)
-            }
-            return
+        // Timed by the sender to arrive once across an idle downlink: deliver now if the packet's lane was
+        // free when it started crossing, else queue it behind what was there (a FIFO per lane).
+        let small = takesSmallLane(p.size, p.kind)
+        let freeAt = small ? host.downlinkSmallFreeAt : host._downlinkFreeAt
+        if freeAt <= context.now - crossing {
+            if small { host.downlinkSmallFreeAt = context.now } else { host._downlinkFreeAt = context.now }
+            deliver(p, host: &host, context: &context)
+        } else {
+            let done = freeAt + crossing
+            if small { host.downlinkSmallFreeAt = done } else { host._downlinkFreeAt = done }
+            context.scheduleSelf(.deliver(p), after: done - context.now)
         }
-        let done = max(context.now, host._downlinkFreeAt) + crossing
-        host._downlinkFreeAt = done
-        context.scheduleSelf(.deliver(p), after: done - context.now)
     }
 
     @inlinable func deliver(_ p: Packet<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
@@ -321,14 +318,14 @@ public struct Internet<App: HostApplication>: SimModel {
             return
         }
         let packet = Packet(source: source, destination: destination, sourceHost: host.id, size: size, kind: kind, payload: payload)
+        // Timed to have crossed the receiver's downlink already, as if it were idle (`arrive` queues it if not).
         var arrival = sent + topology.pathLatency(host.id, target)
-        // Timed to have crossed the receiver's (idle) downlink already.
-        if small { arrival = arrival + .transmission(bytes: size, bitsPerSecond: topology.downlinkRate[target]) }
-        // A smaller segment crosses faster, so on a connection each small one arrives no sooner than the one
-        // before it, as the receiver's FIFO would have had it; nor does the FIN, which ends the stream.
-        if case .segment(let id, let segment) = kind, small || segment == .fin, let i = host._connections.index(of: id) {
-            arrival = max(arrival, host._connections.items[i].lastSmallArrival)
-            if small { host._connections.items[i].lastSmallArrival = arrival }
+            + .transmission(bytes: size, bitsPerSecond: topology.downlinkRate[target])
+        // A smaller segment crosses faster, so on a connection each arrives no sooner than the one before it
+        // in its lane, as the receiver's FIFO would have had it; and the FIN, which ends the stream, no sooner
+        // than anything sent before it.
+        if case .segment(let id, let segment) = kind, let i = host._connections.index(of: id) {
+            host._connections.items[i].orderArrival(&arrival, small: small, fin: segment == .fin)
         }
         context.send(.arrive(packet), to: target, at: arrival)
     }
@@ -395,14 +392,13 @@ public struct Internet<App: HostApplication>: SimModel {
         for c in world.nodes[n].sortedConnections where c.remoteHost >= 0 {
             let packet = Packet<App.Payload>(source: Endpoint(topology.publicAddress[n], c.localPort), destination: c.remote,
                                              sourceHost: n, size: controlSegmentSize, kind: .segment(c.id, segment), payload: nil)
-            // Timed as `transmit` would: an RST like any small segment (across the idle downlink); a FIN
-            // behind the data already on the uplink, then through the downlink's FIFO. Either comes after
-            // the connection's last small segment.
-            let arrival = segment == .fin
-                ? max(world.now, world.nodes[n]._uplinkFreeAt) + topology.pathLatency(n, c.remoteHost)
-                : world.now + topology.pathLatency(n, c.remoteHost)
-                    + .transmission(bytes: controlSegmentSize, bitsPerSecond: topology.downlinkRate[c.remoteHost])
-            world.schedule(.arrive(packet), to: c.remoteHost, at: max(arrival, c.lastSmallArrival))
+            // Timed as `transmit` would: an RST like any small segment, a FIN behind the data already on
+            // the uplink; either across the idle downlink, and after what the connection sent before it.
+            let departure = segment == .fin ? max(world.now, world.nodes[n]._uplinkFreeAt) : world.now
+            let arrival = departure + topology.pathLatency(n, c.remoteHost)
+                + .transmission(bytes: controlSegmentSize, bitsPerSecond: topology.downlinkRate[c.remoteHost])
+            world.schedule(.arrive(packet), to: c.remoteHost,
+                           at: c.orderedArrival(arrival, small: segment != .fin, fin: segment == .fin))
         }
         world.nodes[n]._connections = ConnectionTable()
         world.nodes[n]._listening = []

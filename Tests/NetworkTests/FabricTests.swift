@@ -90,6 +90,27 @@ extension RecSim {
         #expect(times[0] == 1_000_000_000 + 131_072_000 + 40_000_000 + 131_072)
     }
 
+    /// The downlink is a FIFO: a packet that arrives while another is crossing waits for it. A packet that
+    /// finds the downlink idle costs one event (it is sent to arrive already across it); one that must
+    /// queue costs a second, at the end of its turn.
+    @Test func downlinkIsFIFOAndAnIdleCrossingCostsOneEvent() {
+        let (sim, b) = makeNet([("a", fast, nil), ("b", mbps1, nil), ("c", fast, nil)])
+        let to = b.publicEndpoint(of: 1, port: 9)
+        sim.command(.send(to: to, size: 16_384), on: 0, at: .seconds(1))
+        sim.command(.send(to: to, size: 16_384), on: 2, at: .seconds(1) + .milliseconds(1))
+        sim.run(until: SimTime(nanoseconds: 1_500_000_000))
+        let base = sim.state.slots[1].delivered
+        sim.command(.send(to: to, size: 16_384), on: 0, at: .seconds(2))
+        sim.run(until: .seconds(3))
+        let times = sim.events(1).filter { $0.contains("datagram") }.compactMap { Int64($0.split(separator: " ")[0]) }
+        // 131.072 µs on a 1 Gbit/s uplink + 40 ms path + 131.072 ms on B's 1 Mbit/s downlink; the second
+        // reaches the downlink 1 ms later, while the first is still crossing, so it crosses right after it.
+        let first: Int64 = 1_000_000_000 + 131_072 + 40_000_000 + 131_072_000
+        #expect(times == [first, first + 131_072_000, 2_000_000_000 + 131_072 + 40_000_000 + 131_072_000])
+        // The lone packet at 2 s: one event at B.
+        #expect(sim.state.slots[1].delivered - base == 1)
+    }
+
     @Test func rateChangeAppliesToLaterPackets() {
         let (sim, b) = makeNet([("a", mbps1, nil), ("b", fast, nil)])
         sim.state.scheduleControl(.setRate(0, up: 2_000_000, down: nil), at: .seconds(1))
