@@ -61,6 +61,7 @@ public func reduce(_ s: inout UIState, _ action: Action, snapshot: DashboardSnap
         }
     case .normal: break
     }
+    if s.inspectorOpen, scrollInspector(&s, action, snapshot) { return [] }
 
     switch action {
     case .toggleRun: return [.simulation(.toggleRun)]
@@ -85,6 +86,7 @@ public func reduce(_ s: inout UIState, _ action: Action, snapshot: DashboardSnap
         if s.tab == .events, let name = selectedEventNode(s, snapshot) { s.selection = name }
         if s.selection == nil { s.selection = Lists.inspected(snapshot, s) }
         s.inspectorOpen.toggle()
+        s.inspectorScroll = 0
     case .cancel:
         if s.inspectorOpen { s.inspectorOpen = false }
         else if s.tab == .events && !s.filter.isEmpty { s.filter = ""; s.filterField = TextField(); s.eventCursor = nil }
@@ -110,6 +112,24 @@ public func reduce(_ s: inout UIState, _ action: Action, snapshot: DashboardSnap
         break
     }
     return []
+}
+
+/// Scrolls the open inspector if `action` is for it: page keys always; as an overlay, which hides the
+/// list, the row keys too (beside the list they still move the selection, and the inspector follows).
+func scrollInspector(_ s: inout UIState, _ action: Action, _ snapshot: DashboardSnapshot) -> Bool {
+    let page = InspectorView.visibleRows(s), overlay = s.inspectorIsOverlay
+    let target: Int
+    switch action {
+    case .pageUp: target = s.inspectorScroll - page
+    case .pageDown: target = s.inspectorScroll + page
+    case .moveUp where overlay: target = s.inspectorScroll - 1
+    case .moveDown where overlay: target = s.inspectorScroll + 1
+    case .top where overlay: target = 0
+    case .bottom where overlay: target = Int.max
+    default: return false
+    }
+    s.inspectorScroll = min(max(0, target), InspectorView.maxScroll(snapshot, s))
+    return true
 }
 
 /// Rows a page moves: the body height less headers.

@@ -15,7 +15,7 @@ public func render(_ snapshot: DashboardSnapshot, _ ui: UIState, size: Size) -> 
     let body = Rect(x: 0, y: 2, width: size.width, height: size.height - 4)
     var main = body
     var panel: Rect?
-    if ui.inspectorOpen && size.width >= 120 {
+    if ui.inspectorOpen && !ui.inspectorIsOverlay {
         let w = min(56, size.width / 3)
         (main, _) = body.splitRight(w)
         panel = body.splitRight(w).1
@@ -23,13 +23,13 @@ public func render(_ snapshot: DashboardSnapshot, _ ui: UIState, size: Size) -> 
     drawView(ui.tab, &buf, snapshot, ui, in: main)
     if ui.inspectorOpen {
         if let panel {
-            let inner = buf.frame(panel, title: "Inspector", glyphs: g)
+            let inner = buf.frame(panel, title: "Inspector (pgup/pgdn scroll)", glyphs: g)
             InspectorView.draw(&buf, snapshot, ui, in: inner)
         } else {
             let box = body.centered(width: min(body.width - 4, 72), height: body.height)
             buf.fill(box)
             buf.clearHitRegions(in: box)
-            let inner = buf.frame(box, title: "Inspector (enter/esc closes)", glyphs: g)
+            let inner = buf.frame(box, title: "Inspector (enter/esc closes, j/k scroll)", glyphs: g)
             InspectorView.draw(&buf, snapshot, ui, in: inner)
         }
     }

@@ -78,6 +78,12 @@ public struct UIState: Sendable, Hashable {
     public var mode: Mode = .normal
     /// Whether the inspector (everything about the selected node) is open.
     public var inspectorOpen = false
+    /// First line of the inspector shown (it is longer than a small screen).
+    public var inspectorScroll = 0
+    /// Whether the open inspector covers the view (narrow screens) rather than sitting beside it.
+    public var inspectorIsOverlay: Bool { size.width < UIState.inspectorPanelMinWidth }
+    /// The narrowest screen on which the inspector is a side panel.
+    public static let inspectorPanelMinWidth = 120
     /// The selected node, by name: shared by the views that list nodes.
     public var selection: String?
     /// Cursor in the event list (filtered); nil follows the newest entry.

@@ -71,6 +71,37 @@ import Testing
         expectScreen(render(s, wide, size: Size(width: 160, height: 48)), "inspector-panel-peer-160x48")
     }
 
+    /// A host's inspector is longer than an 80×24 screen. As an overlay (which hides the list) the row keys
+    /// scroll it down to its last line and back; as a side panel they still move the selection, and the
+    /// page keys scroll it.
+    @Test func inspectorScrollsToItsLastLine() throws {
+        let s = try Self.withProtocols()
+        var state = ui(.network)
+        state.selection = "home-2"
+        for a in [Action.inspect, .bottom] { _ = reduce(&state, a, snapshot: s) }
+        let bottom = render(s, state, size: state.size)
+        expectScreen(bottom, "inspector-overlay-scrolled-80x24")
+        #expect(bottom.text.contains("listening on") && !bottom.text.contains("public address"))
+        #expect(state.inspectorScroll > 0 && state.selection == "home-2")
+        _ = reduce(&state, .pageDown, snapshot: s)  // already at the end: stays
+        #expect(render(s, state, size: state.size).text == bottom.text)
+        _ = reduce(&state, .moveUp, snapshot: s)
+        #expect(render(s, state, size: state.size).text != bottom.text)
+        _ = reduce(&state, .top, snapshot: s)
+        #expect(render(s, state, size: state.size).text.contains("public address"))
+
+        var wide = ui(.network, width: 120, height: 30)
+        wide.selection = "home-2"
+        for a in [Action.inspect, .pageDown] { _ = reduce(&wide, a, snapshot: s) }
+        #expect(wide.inspectorScroll > 0 && wide.selection == "home-2")
+        #expect(render(s, wide, size: wide.size).text.contains("listening on"))
+        _ = reduce(&wide, .moveDown, snapshot: s)
+        #expect(wide.selection == "home-3")
+        // Closing and opening again starts at the top.
+        for a in [Action.inspect, .inspect] { _ = reduce(&wide, a, snapshot: s) }
+        #expect(wide.inspectorScroll == 0)
+    }
+
     @Test func helpIsGeneratedFromTheKeyMap() throws {
         let s = try Self.hello()
         var state = ui(.network)

@@ -101,11 +101,18 @@ enum InspectorView {
         return out
     }
 
+    /// Rows the inspector has for its lines on a screen of `ui.size` (inside its frame).
+    static func visibleRows(_ ui: UIState) -> Int { max(1, ui.size.height - 6) }
+
+    /// The largest useful scroll offset: the last line at the bottom of the frame.
+    static func maxScroll(_ s: DashboardSnapshot, _ ui: UIState) -> Int { max(0, lines(s, ui).count - visibleRows(ui)) }
+
     static func draw(_ buf: inout CellBuffer, _ s: DashboardSnapshot, _ ui: UIState, in rect: Rect) {
-        var y = rect.y
+        let all = lines(s, ui)
+        let offset = min(max(0, ui.inspectorScroll), max(0, all.count - rect.height))
         let labelWidth = min(20, rect.width / 3)
-        for line in lines(s, ui) {
-            guard y < rect.maxY else { break }
+        for (r, line) in all.dropFirst(offset).prefix(rect.height).enumerated() {
+            let y = rect.y + r
             switch line {
             case .section(let t):
                 buf.put(t, x: rect.x + 1, y: y, style: Theme.title, maxWidth: rect.width - 2)
@@ -113,7 +120,9 @@ enum InspectorView {
                 buf.putField(label, x: rect.x + 1, y: y, width: labelWidth, style: Theme.dim)
                 buf.put(value, x: rect.x + 2 + labelWidth, y: y, style: style, maxWidth: rect.width - labelWidth - 3)
             }
-            y += 1
+        }
+        if all.count > rect.height {
+            buf.scrollBar(x: rect.maxX - 1, y: rect.y, rows: rect.height, total: all.count, offset: offset, glyphs: ui.glyphs)
         }
     }
 }
