@@ -219,6 +219,26 @@ struct DashboardE2ETests {
         s.wait(for: "\(DashboardSession.exitMarker)-0")
     }
 
+    /// On an 80×24 terminal the inspector is an overlay longer than the screen: `G` scrolls it to its end
+    /// (the selected peer's swarm figures) and `g` back to its top.
+    @Test func theInspectorScrollsOnASmallTerminal() throws {
+        let s = try DashboardSession(arguments: [])
+        _ = s.wait(for: "peer-3")
+        s.keys("Enter")
+        var screen = s.wait(for: "j/k scroll")
+        #expect(screen.contains("public address") && !screen.contains("share ratio"))
+        s.keys("G")
+        screen = s.wait(for: "share ratio")
+        #expect(!screen.contains("public address"))
+        s.keys("g")
+        _ = s.wait(for: "public address")
+        s.keys("Escape")
+        screen = s.wait(for: "›seed")
+        #expect(!screen.contains("j/k scroll"))
+        s.keys("q")
+        s.wait(for: "\(DashboardSession.exitMarker)-0")
+    }
+
     @Test func mouseClicksSelectARowAndATab() throws {
         let s = try DashboardSession(arguments: [])
         var screen = s.wait(for: "peer-3")
