@@ -87,6 +87,8 @@ public struct Host<App: HostApplication>: Sendable {
     @usableFromInline var _downlinkFreeAt = SimTime.zero
     @usableFromInline var uplinkSmallFreeAt = SimTime.zero
     @usableFromInline var downlinkSmallFreeAt = SimTime.zero
+    /// When the bulk lane's current busy period began: the earliest entry of the packets it holds.
+    @usableFromInline var downlinkBusySince = SimTime.zero
     /// Open connections by id (look-ups only: anything listed is sorted first).
     public var connections: [ConnectionID: Connection] {
         Dictionary(uniqueKeysWithValues: _connections.items.lazy.map { ($0.id, $0) })

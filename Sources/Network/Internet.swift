@@ -160,21 +160,37 @@ public struct Internet<App: HostApplication>: SimModel {
         if case .datagram = p.kind, context.random.chance(host.link.loss) { host.counters.droppedLoss += 1; return }
         let crossing = SimDuration.transmission(bytes: p.size, bitsPerSecond: host.link.down)
         // Timed by the sender to arrive once across an idle downlink: deliver now if the packet's lane was
-        // free when it started crossing, else queue it behind what was there (a FIFO per lane).
+        // free when it started crossing (at t0), else queue it behind what was there. The small lane is a
+        // FIFO. On the bulk lane a shorter packet that entered later can be handled first (its event comes
+        // sooner); the longer one then finishes as if the shorter had preempted it, so the link never idles
+        // while a packet waits and the busy period ends when a FIFO's would.
         let small = takesSmallLane(p.size, p.kind)
-        let freeAt = small ? host.downlinkSmallFreeAt : host._downlinkFreeAt
-        if freeAt <= context.now - crossing {
-            if small { host.downlinkSmallFreeAt = context.now } else { host._downlinkFreeAt = context.now }
-            deliver(p, host: &host, context: &context)
+        let t0 = context.now - crossing
+        var at: SimTime
+        if small {
+            if host.downlinkSmallFreeAt <= t0 { at = context.now } else { at = host.downlinkSmallFreeAt + crossing }
+            host.downlinkSmallFreeAt = at
+        } else if host._downlinkFreeAt <= t0 {
+            at = context.now; host._downlinkFreeAt = at; host.downlinkBusySince = t0
+        } else if t0 < host.downlinkBusySince {
+            // It reached the downlink before the packets now crossing it, which finished sooner only because
+            // they are shorter: it is served as if they had preempted it (the link stays work-conserving).
+            at = context.now + (host._downlinkFreeAt - host.downlinkBusySince)
+            host._downlinkFreeAt = at; host.downlinkBusySince = t0
         } else {
-            let done = freeAt + crossing
-            if small { host.downlinkSmallFreeAt = done } else { host._downlinkFreeAt = done }
-            context.scheduleSelf(.deliver(p), after: done - context.now)
+            at = host._downlinkFreeAt + crossing; host._downlinkFreeAt = at
         }
+        // A FIN ends the stream: not before the small segments already queued on the other lane.
+        if case .segment(_, .fin) = p.kind { at = max(at, host.downlinkSmallFreeAt) }
+        if at == context.now { deliver(p, host: &host, context: &context) }
+        else { context.scheduleSelf(.deliver(p), after: at - context.now) }
     }
 
+    /// Hands a packet that has crossed the downlink to the host: the host must be up, its link too, and the
+    /// sender on its side of any partition, when the packet finishes crossing.
     @inlinable func deliver(_ p: Packet<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
-        guard host.running else { host.counters.droppedDown += 1; return }
+        guard host.running, host.linkUp else { host.counters.droppedDown += 1; return }
+        guard topology.partition[p.sourceHost] == topology.partition[host.id] else { host.counters.droppedPartition += 1; return }
         var localPort = p.destination.port
         if host.nat != nil {
             guard let inside = host.nat?.translateInbound(from: p.source, to: p.destination, at: context.now) else {

@@ -111,6 +111,36 @@ extension RecSim {
         #expect(sim.state.slots[1].delivered - base == 1)
     }
 
+    /// Sizes mixed on the bulk lane: a 1000-byte packet reaches B's 1 Mbit/s downlink 9.9 ms after a
+    /// 16 KiB one, while the block is still crossing. It is handled first (its event comes first), and the
+    /// block finishes as if preempted by it: the downlink never idles, so the last of the two is delivered
+    /// when a FIFO would have delivered it, one crossing of each after the block arrived.
+    @Test func mixedSizesOnTheDownlinkKeepItBusyUntilAFIFOWouldFinish() {
+        let (sim, b) = makeNet([("a", fast, nil), ("b", mbps1, nil), ("c", fast, nil)])
+        let to = b.publicEndpoint(of: 1, port: 9)
+        sim.command(.send(to: to, size: 16_384), on: 0, at: .seconds(1))
+        sim.command(.send(to: to, size: 1_000), on: 2, at: .seconds(1) + .milliseconds(10))
+        sim.run(until: .seconds(3))
+        let got = sim.events(1).filter { $0.contains("datagram") }.map { $0.split(separator: " ") }
+        let blockIn: Int64 = 1_000_000_000 + 131_072 + 40_000_000       // the block reaches the downlink
+        let smallIn: Int64 = 1_010_000_000 + 8_000 + 40_000_000          // the 1000 bytes, 9.877 ms later
+        #expect(got.map { String($0[2]) } == ["1000", "16384"])
+        #expect(got.map { Int64($0[0]) } == [smallIn + 8_000_000, blockIn + 131_072_000 + 8_000_000])
+    }
+
+    /// The link must be up when a packet finishes crossing it, also for one that had to queue.
+    @Test func aQueuedPacketIsLostIfTheLinkGoesDownBeforeItHasCrossed() {
+        let (sim, b) = makeNet([("a", fast, nil), ("b", mbps1, nil), ("c", fast, nil)])
+        let to = b.publicEndpoint(of: 1, port: 9)
+        sim.command(.send(to: to, size: 16_384), on: 0, at: .seconds(1))
+        sim.command(.send(to: to, size: 16_384), on: 2, at: .seconds(1) + .milliseconds(1))
+        // The first is delivered at 1.171 s; the second, queued behind it, would be at 1.302 s.
+        sim.state.scheduleControl(.linkDown(1), at: SimTime(nanoseconds: 1_250_000_000))
+        sim.run(until: .seconds(3))
+        #expect(sim.events(1).filter { $0.contains("datagram") }.count == 1)
+        #expect(sim.state.nodes[1].counters.droppedDown == 1)
+    }
+
     @Test func rateChangeAppliesToLaterPackets() {
         let (sim, b) = makeNet([("a", mbps1, nil), ("b", fast, nil)])
         sim.state.scheduleControl(.setRate(0, up: 2_000_000, down: nil), at: .seconds(1))
@@ -193,6 +223,30 @@ extension RecSim {
         // The 1000-byte greeting sent on connecting, then the eight segments, in order, then the close.
         #expect(received.map { $0.split(separator: " ")[2] } == ["1"] + (100..<108).map { Substring("\($0)") })
         #expect(sim.events(1).last?.hasSuffix("closed closed-by-remote") == true, "\(sim.events(1))")
+    }
+
+    /// A FIN also waits for the small segments already queued on the receiver's small-packet lane: a
+    /// 100-byte segment written before the close, stuck behind 30 datagrams from another host, still
+    /// arrives before the close; and a SYN stuck the same way is not overtaken by the FIN of a host that
+    /// leaves right after connecting (the receiver would keep a connection to a host that has gone).
+    @Test func aFINWaitsForSmallSegmentsQueuedBeforeIt() {
+        let (sim, b) = makeNet([("a", fast, nil), ("b", mbps1, nil), ("c", fast, nil)])
+        sim.command(.listen(6881), on: 1, at: .seconds(1))
+        sim.command(.connect(to: b.publicEndpoint(of: 1, port: 6881)), on: 0, at: .seconds(2))
+        for _ in 0..<30 { sim.command(.send(to: b.publicEndpoint(of: 1, port: 9), size: 128), on: 2, at: .seconds(3) - .milliseconds(10)) }
+        sim.command(.sendOnConnection(count: 1, size: 100, thenClose: true), on: 0, at: .seconds(3))
+        sim.run(until: .seconds(10))
+        let stream = sim.events(1).filter { $0.contains("received") || $0.contains("closed") }
+        #expect(stream.map { $0.split(separator: " ").dropFirst().joined(separator: " ") }
+                == ["received 1 1000B", "received 100 100B", "closed closed-by-remote"])
+
+        let (sim2, b2) = makeNet([("a", fast, nil), ("b", mbps1, nil), ("c", fast, nil)])
+        sim2.command(.listen(6881), on: 1, at: .seconds(1))
+        for _ in 0..<30 { sim2.command(.send(to: b2.publicEndpoint(of: 1, port: 9), size: 128), on: 2, at: .seconds(2) - .milliseconds(10)) }
+        sim2.command(.connect(to: b2.publicEndpoint(of: 1, port: 6881)), on: 0, at: .seconds(2))
+        sim2.state.scheduleControl(.leave(0), at: .seconds(2) + .milliseconds(1))
+        sim2.run(until: .seconds(10))
+        #expect(sim2.state.nodes[1].connections.isEmpty, "\(sim2.events(1).filter { !$0.contains("datagram") })")
     }
 
     @Test func closedPortRefuses() {
