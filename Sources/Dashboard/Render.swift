@@ -12,7 +12,7 @@ public func render(_ snapshot: DashboardSnapshot, _ ui: UIState, size: Size) -> 
     let g = ui.glyphs
     drawStatusLine(&buf, snapshot, ui, width: size.width)
     drawTabBar(&buf, snapshot, ui, width: size.width)
-    let body = Rect(x: 0, y: 2, width: size.width, height: size.height - 4)
+    let body = bodyRect(size)
     var main = body
     var panel: Rect?
     if ui.inspectorOpen && !ui.inspectorIsOverlay {
@@ -44,6 +44,10 @@ public func render(_ snapshot: DashboardSnapshot, _ ui: UIState, size: Size) -> 
     drawFooter(&buf, snapshot, ui, y: size.height - 1, width: size.width)
     return buf
 }
+
+/// Where the views (and the inspector and help boxes) go: below the status line and the tab bar, above
+/// the message line and the footer.
+func bodyRect(_ size: Size) -> Rect { Rect(x: 0, y: 2, width: size.width, height: size.height - 4) }
 
 /// Draws one view into `rect`.
 func drawView(_ tab: Tab, _ buf: inout CellBuffer, _ s: DashboardSnapshot, _ ui: UIState, in rect: Rect) {

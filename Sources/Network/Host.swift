@@ -43,10 +43,10 @@ public struct Connection: Sendable, Hashable {
     public var remoteHost: Int
     public var state: State
     public var initiator: Bool
-    /// When this end's latest small (and bulk) segment reaches the remote host: the next one in the same
-    /// lane arrives no sooner, so a connection's segments keep their order whatever their sizes (see
-    /// `Internet.transmit`).
+    /// When this end's latest small segment reaches the remote host: the next one arrives no sooner, so a
+    /// connection's small segments keep their order whatever their sizes (see `Internet.transmit`).
     public var lastSmallArrival = SimTime.zero
+    /// The same for bulk segments (and a FIN waits for both).
     public var lastBulkArrival = SimTime.zero
 
     @inlinable public init(id: ConnectionID, localPort: UInt16, remote: Endpoint, remoteHost: Int, state: State, initiator: Bool) {

@@ -150,13 +150,22 @@ public struct Internet<App: HostApplication>: SimModel {
         case .arrive(let p):
             arrive(p, host: &host, context: &context)
         case .deliver(let p):
+            // A packet that had to queue: it is checked again when it has finished crossing.
+            guard canReceive(p, host: &host) else { return }
             deliver(p, host: &host, context: &context)
         }
     }
 
+    /// Whether the host can take `p` now: it is up, its link too, and the sender on its side of any
+    /// partition. A packet that cannot is dropped and counted.
+    @inlinable func canReceive(_ p: Packet<App.Payload>, host: inout Host<App>) -> Bool {
+        guard host.running, host.linkUp else { host.counters.droppedDown += 1; return false }
+        guard topology.partition[p.sourceHost] == topology.partition[host.id] else { host.counters.droppedPartition += 1; return false }
+        return true
+    }
+
     @inlinable func arrive(_ p: Packet<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
-        guard host.running, host.linkUp else { host.counters.droppedDown += 1; return }
-        guard topology.partition[p.sourceHost] == topology.partition[host.id] else { host.counters.droppedPartition += 1; return }
+        guard canReceive(p, host: &host) else { return }
         if case .datagram = p.kind, context.random.chance(host.link.loss) { host.counters.droppedLoss += 1; return }
         let crossing = SimDuration.transmission(bytes: p.size, bitsPerSecond: host.link.down)
         // Timed by the sender to arrive once across an idle downlink: deliver now if the packet's lane was
@@ -186,11 +195,9 @@ public struct Internet<App: HostApplication>: SimModel {
         else { context.scheduleSelf(.deliver(p), after: at - context.now) }
     }
 
-    /// Hands a packet that has crossed the downlink to the host: the host must be up, its link too, and the
-    /// sender on its side of any partition, when the packet finishes crossing.
+    /// Hands a packet that has crossed the downlink, and passed `canReceive` when it finished, to the host:
+    /// through its NAT, then to the connection or the application.
     @inlinable func deliver(_ p: Packet<App.Payload>, host: inout Host<App>, context: inout NodeContext<Message>) {
-        guard host.running, host.linkUp else { host.counters.droppedDown += 1; return }
-        guard topology.partition[p.sourceHost] == topology.partition[host.id] else { host.counters.droppedPartition += 1; return }
         var localPort = p.destination.port
         if host.nat != nil {
             guard let inside = host.nat?.translateInbound(from: p.source, to: p.destination, at: context.now) else {

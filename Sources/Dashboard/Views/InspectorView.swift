@@ -101,8 +101,8 @@ enum InspectorView {
         return out
     }
 
-    /// Rows the inspector has for its lines on a screen of `ui.size` (inside its frame).
-    static func visibleRows(_ ui: UIState) -> Int { max(1, ui.size.height - 6) }
+    /// Rows the inspector has for its lines on a screen of `ui.size`: the body, less its frame.
+    static func visibleRows(_ ui: UIState) -> Int { max(1, bodyRect(ui.size).height - 2) }
 
     /// The largest useful scroll offset: the last line at the bottom of the frame.
     static func maxScroll(_ s: DashboardSnapshot, _ ui: UIState) -> Int { max(0, lines(s, ui).count - visibleRows(ui)) }
