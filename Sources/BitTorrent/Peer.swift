@@ -110,6 +110,9 @@ public struct PeerStats: Sendable, Hashable {
 /// are snubbed out of the rate slots. Every rechoke is recorded with its reasons. Requests queue per
 /// connection and are served round-robin (see `pumpUploads`); HAVE goes only to neighbours that lack the piece.
 public struct BTPeer: HostApplication, Sendable {
+    /// What the peer's timer with `token` does (nil if it is not one of the peer's timers).
+    public static func timerName(_ token: UInt64) -> String? { PeerState.timerName(token) }
+
     public typealias Payload = BTMessage
 
     /// Live commands (from the dashboard's `:` line or a timeline).
@@ -424,6 +427,17 @@ struct PeerState: Sendable {
     var uploadTimerArmed = false
 
     static let rechokeTimer: UInt64 = 1, announceTimer: UInt64 = 2, leaveTimer: UInt64 = 3, uploadTimer: UInt64 = 4
+    /// What a peer's timer with `token` does, for the dashboard's "next event" line.
+    static func timerName(_ token: UInt64) -> String? {
+        guard token >> 56 == 0 else { return nil }
+        switch token & 0xFF {
+        case rechokeTimer: return "rechoke timer (every 10 s: choose whom to unchoke)"
+        case announceTimer: return "announce timer (re-announce to the tracker)"
+        case leaveTimer: return "seeding time is up: leave the swarm"
+        case uploadTimer: return "upload timer (the uplink has room: send queued blocks)"
+        default: return nil
+        }
+    }
     /// The uplink is fed until it holds this many 16 KiB blocks' worth of data (or two requests' worth, if
     /// requests are larger), and again once it is down to one request.
     static let sendBufferBlocks: Int64 = 4

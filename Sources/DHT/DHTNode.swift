@@ -216,6 +216,14 @@ public struct DHTNode: HostApplication {
     public static let timerTag: UInt64 = 0xD7
     static let maintenanceTimer: UInt64 = timerTag << 56 | 1 << 48
     static let timeoutTimer: UInt64 = timerTag << 56 | 2 << 48
+    /// What the node's timer with `token` does (nil if it is not one of the node's timers).
+    public static func timerName(_ token: UInt64) -> String? {
+        switch token {
+        case maintenanceTimer: return "DHT maintenance (refresh stale buckets, republish)"
+        case timeoutTimer: return "DHT query timeout (unanswered queries fail)"
+        default: return nil
+        }
+    }
 
     /// Whether a timer token belongs to a DHT node (for embedders routing timers).
     @inlinable public static func ownsTimer(_ token: UInt64) -> Bool { token >> 56 == timerTag }

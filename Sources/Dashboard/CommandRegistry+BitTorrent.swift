@@ -4,10 +4,22 @@ import SimKernel
 extension CommandRegistry {
     /// BitTorrent commands for the `:` line.
     static let bitTorrent: [CommandSpec] = [
-        hostCommand("freeride", summary: "the peer (or every peer of a group) stops uploading: it unchokes nobody", build: { .freeRide($0) }),
-        hostCommand("leave-swarm", summary: "the peer announces 'stopped' and leaves the swarm (the host stays up)", build: { .leaveSwarm($0) }),
+        hostCommand("freeride", summary: "the peer (or every peer of a group) stops uploading: it unchokes nobody", build: { .freeRide($0) },
+                    check: { n, c in requirePeer(n, c, command: "freeride") }),
+        hostCommand("leave-swarm", summary: "the peer announces 'stopped' and leaves the swarm (the host stays up)", build: { .leaveSwarm($0) },
+                    check: { n, c in requirePeer(n, c, command: "leave-swarm") }),
         join,
     ]
+
+    /// An error unless `name` is (or its group has) a BitTorrent peer: the swarm commands do nothing to other hosts.
+    static func requirePeer(_ name: String, _ ctx: CommandContext, command: String) -> String? {
+        let members = Set(ctx.members(name))
+        let apps = ctx.snapshot.hosts.filter { members.contains($0.name) }.map(\.app)
+        guard !apps.contains("peer") else { return nil }
+        let peers = ctx.snapshot.hosts.filter { $0.app == "peer" }.map(\.name)
+        return "\(command): \(name) is not a BitTorrent peer (it runs \(apps.first ?? "nothing"))" +
+            (peers.isEmpty ? "; this scenario has no swarm" : "; peers are e.g. \(peers.prefix(3).joined(separator: ", "))")
+    }
 
     /// The word that stands for every leecher group in `join N leechers`.
     static let leechersWord = "leechers"
@@ -78,7 +90,11 @@ extension CommandRegistry {
             let size = ctx.snapshot.hosts.filter { reserve.contains($0.group) }.count
             return "no absent \(what) left; the scenario's reserve group \(reserve.joined(separator: ", ")) (\(size) hosts, absent: true) has joined" + hint
         }
-        return "no absent \(what) left: every one has joined (the scenario has no reserve group with absent: true)" + hint
+        let others = ctx.snapshot.reserveGroups.filter { g in ctx.snapshot.hosts.contains { $0.group == g && ctx.status[$0.name] == .absent } }
+        if let other = others.first {
+            return "no absent \(what) left: every one has joined; the group \(other) still has absent hosts (join 1 \(other))" + hint
+        }
+        return "no absent \(what) left: every one has joined (the scenario keeps no other absent hosts)" + hint
     }
 
     /// An injection that logs `inject.join` (so the join is on the timeline, in the round's injections)

@@ -267,6 +267,10 @@ extension CommandRegistry {
             }
             let target = try ctx.target(args.count > 1 ? args[1] : nil, usage: usage)
             guard args.count == 2 else { throw CommandError("usage: \(usage) — one name") }
+            // Nothing to do if every link it names is already that way.
+            if ctx.members(target).allSatisfy({ ctx.linkUp[$0] == (dir == "up") }) {
+                throw CommandError("\(target)'s link is already \(dir)" + (dir == "down" ? "; link up \(target) brings it back" : ""))
+            }
             return .simulation(.inject(.scenario(dir == "down" ? .linkDown(target) : .linkUp(target), label: "link \(dir) \(target)")))
         },
         CommandSpec(name: "partition", usage: "partition A B…",
@@ -280,15 +284,20 @@ extension CommandRegistry {
             for a in args {
                 if let r = ctx.regions.first(where: { $0.name == a }) {
                     names += r.hosts
+                } else if ctx.targets.contains(a) {
+                    names.append(a)
                 } else {
-                    names.append(try ctx.target(a, usage: usage))
+                    throw CommandError("partition: no host, group or region named '\(a)'" +
+                                       ctx.suggestion(a, among: ctx.targets + ctx.regions.map(\.name)) +
+                                       (ctx.regions.isEmpty ? "" : "; regions: \(ctx.regions.map(\.name).joined(separator: ", "))"))
                 }
             }
             let hosts = args.allSatisfy { ctx.targets.contains($0) } ? args : names
             return .simulation(.inject(.scenario(.partition(hosts), label: "partition \(args.joined(separator: " "))")))
         },
-        CommandSpec(name: "heal", usage: "heal", summary: "remove every partition") { args, _ throws(CommandError) in
+        CommandSpec(name: "heal", usage: "heal", summary: "remove every partition") { args, ctx throws(CommandError) in
             guard args.isEmpty else { throw CommandError("usage: heal — it takes no arguments") }
+            guard ctx.snapshot.hosts.contains(where: { $0.partition != 0 }) else { throw CommandError("heal: nothing is partitioned") }
             return .simulation(.inject(.scenario(.heal, label: "heal")))
         },
         CommandSpec(name: "set", usage: "set NAME.up|down RATE · set NAME.loss P",
@@ -330,7 +339,9 @@ extension CommandRegistry {
             var word = args[0].lowercased()
             if word != "max", word.hasSuffix("x") || word.hasSuffix("×") { word.removeLast() }
             if word == "max" { return .simulation(.setSpeed(Speed(index: Speed.steps.count - 1))) }
-            guard let v = Double(word), v > 0 else { throw CommandError("speed: expected a number or max, found '\(args[0])'") }
+            guard let v = Double(word), v > 0, v.isFinite else {
+                throw CommandError("speed: expected a positive number (0.1 … 1000) or max, found '\(args[0])'")
+            }
             // The nearest step.
             let best = Speed.steps.indices.dropLast().min { abs((Speed.steps[$0] ?? 0) - v) < abs((Speed.steps[$1] ?? 0) - v) } ?? 0
             return .simulation(.setSpeed(Speed(index: best)))

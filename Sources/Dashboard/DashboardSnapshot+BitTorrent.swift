@@ -38,7 +38,7 @@ extension SwarmSnapshot {
                     case .roundRobin, .freeSlot: reason = .roundRobin
                     }
                     return Unchoke(peer: name(e.peer), reason: reason)
-                })
+                }, chokedInterested: r.chokedInterested, freeRiding: r.freeRiding)
             }
             let nat = host.nat?.config.preset?.rawValue
             let connectable = host.nat.map { $0.config.portForwards[p.config.port] != nil } ?? true

@@ -142,7 +142,9 @@ public struct SnapshotCapturer {
         let host = target < names.count ? names[target] : "#\(target)"
         switch e.message {
         case .start: return NextEventSnapshot(time: e.time, host: host, kind: "start", summary: "application starts")
-        case .timer(let token, _): return NextEventSnapshot(time: e.time, host: host, kind: "timer", summary: "timer \(token) fires")
+        case .timer(let token, _):
+            let name = target < state.nodes.count ? state.nodes[target].app.timerName(token) : nil
+            return NextEventSnapshot(time: e.time, host: host, kind: "timer", summary: name ?? "timer \(token) fires")
         case .connectTimeout(let c, _):
             return NextEventSnapshot(time: e.time, host: host, kind: "connect-timeout", summary: "connection \(c) times out unless answered")
         case .command(let c, _): return NextEventSnapshot(time: e.time, host: host, kind: "command", summary: "command \(c)")

@@ -108,10 +108,10 @@ enum Lists {
         }
     }
 
-    /// The node the inspector shows: the selection, or the first node of the current list.
+    /// The node the inspector shows: the highlighted row of the current list (the selection if the list
+    /// has it, else its first row, as `cursor` highlights); in views without a node list, the selection.
     static func inspected(_ s: DashboardSnapshot, _ ui: UIState) -> String? {
-        if let sel = ui.selection { return sel }
-        if let names = names(ui.tab, s, ui), let first = names.first { return first }
-        return Lists.networkOrder(s).first?.name
+        if let names = names(ui.tab, s, ui), !names.isEmpty { return names[cursor(ui.tab, s, ui)] }
+        return ui.selection ?? Lists.networkOrder(s).first?.name
     }
 }

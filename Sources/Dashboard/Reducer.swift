@@ -45,17 +45,26 @@ public func handle(_ event: InputEvent, state: inout UIState, snapshot: Dashboar
 /// moves need the lists). Returns what the simulation or the program must do.
 public func reduce(_ s: inout UIState, _ action: Action, snapshot: DashboardSnapshot,
                    commands: CommandRegistry = .default) -> [Effect] {
+    // Behind the "terminal too small" screen only resizing and quitting act: nothing runs unseen.
+    if s.size.width < Size.minimum.width || s.size.height < Size.minimum.height {
+        switch action {
+        case .resize(let size): s.size = size; return []
+        case .quit: return [.quit]
+        default: return []
+        }
+    }
     switch s.mode {
     case .filter: return reduceFilter(&s, action, snapshot: snapshot)
     case .command: return reduceCommand(&s, action, snapshot: snapshot, commands: commands)
     case .help:
         switch action {
         case .toggleHelp, .cancel: s.mode = .normal; return []
-        case .moveUp: s.helpScroll = max(0, s.helpScroll - 1); return []
-        case .moveDown: s.helpScroll += 1; return []
-        case .pageUp: s.helpScroll = max(0, s.helpScroll - pageSize(s)); return []
-        case .pageDown: s.helpScroll += pageSize(s); return []
+        case .moveUp: scrollHelp(&s, to: s.helpScroll - 1); return []
+        case .moveDown: scrollHelp(&s, to: s.helpScroll + 1); return []
+        case .pageUp: scrollHelp(&s, to: s.helpScroll - pageSize(s)); return []
+        case .pageDown: scrollHelp(&s, to: s.helpScroll + pageSize(s)); return []
         case .top: s.helpScroll = 0; return []
+        case .bottom: scrollHelp(&s, to: Int.max); return []
         case .resize, .quit: break
         default: s.mode = .normal  // any other key closes the help and acts
         }
@@ -64,10 +73,11 @@ public func reduce(_ s: inout UIState, _ action: Action, snapshot: DashboardSnap
     if s.inspectorOpen, scrollInspector(&s, action, snapshot) { return [] }
 
     switch action {
-    case .toggleRun: return [.simulation(.toggleRun)]
-    case .nextRound: return [.simulation(.nextRound)]
-    case .nextEvent: return [.simulation(.nextEvent)]
-    case .previousRound: return [.simulation(.previousRound)]
+    // A step or a start replaces the last message: the simulation's notice (if any) or the next event.
+    case .toggleRun: s.message = nil; return [.simulation(.toggleRun)]
+    case .nextRound: s.message = nil; return [.simulation(.nextRound)]
+    case .nextEvent: s.message = nil; return [.simulation(.nextEvent)]
+    case .previousRound: s.message = nil; return [.simulation(.previousRound)]
     case .faster: return [.simulation(.faster)]
     case .slower: return [.simulation(.slower)]
     case .quit: return [.quit]
@@ -84,7 +94,7 @@ public func reduce(_ s: inout UIState, _ action: Action, snapshot: DashboardSnap
     case .select(let i): move(&s, to: i, snapshot)
     case .inspect:
         if s.tab == .events, let name = selectedEventNode(s, snapshot) { s.selection = name }
-        if s.selection == nil { s.selection = Lists.inspected(snapshot, s) }
+        else { s.selection = Lists.inspected(snapshot, s) }
         s.inspectorOpen.toggle()
         s.inspectorScroll = 0
     case .cancel:
@@ -132,12 +142,18 @@ func scrollInspector(_ s: inout UIState, _ action: Action, _ snapshot: Dashboard
     return true
 }
 
+/// Scrolls the help to `offset`, kept between the top and the point where its last line is at the bottom.
+func scrollHelp(_ s: inout UIState, to offset: Int) {
+    s.helpScroll = min(max(0, offset), HelpView.maxScroll(s))
+}
+
 /// Rows a page moves: the body height less headers.
 func pageSize(_ s: UIState) -> Int { max(1, s.size.height - 8) }
 
 func switchTab(_ s: inout UIState, to tab: Tab, _ snapshot: DashboardSnapshot) {
     if s.tab == .events, let name = selectedEventNode(s, snapshot), s.eventCursor != nil { s.selection = name }
     s.tab = tab
+    s.message = nil
 }
 
 /// The host of the selected event, if it has one.
@@ -219,6 +235,7 @@ func reduceCommand(_ s: inout UIState, _ action: Action, snapshot: DashboardSnap
             switch outcome {
             case .simulation(let c):
                 if case .inject(let i) = c { s.message = StatusMessage("\(i.label) at \(Format.time(snapshot.time))") }
+                if case .setSpeed(let speed) = c { s.message = StatusMessage("speed \(speed) (the nearest step; + and - step through 0.10× … 1000× and max)") }
                 return [.simulation(c)]
             case .showHelp: s.mode = .help; s.helpScroll = 0
             case .quit: return [.quit]

@@ -16,7 +16,7 @@ public func render(_ snapshot: DashboardSnapshot, _ ui: UIState, size: Size) -> 
     var main = body
     var panel: Rect?
     if ui.inspectorOpen && !ui.inspectorIsOverlay {
-        let w = min(56, size.width / 3)
+        let w = inspectorPanelWidth(size.width)
         (main, _) = body.splitRight(w)
         panel = body.splitRight(w).1
     }
@@ -43,6 +43,20 @@ public func render(_ snapshot: DashboardSnapshot, _ ui: UIState, size: Size) -> 
     drawMessageLine(&buf, snapshot, ui, y: size.height - 2, width: size.width)
     drawFooter(&buf, snapshot, ui, y: size.height - 1, width: size.width)
     return buf
+}
+
+/// The inspector's side panel on a screen `width` wide (≥ 120): a third of it, at least 48 columns so its
+/// labels fit, at most 56.
+func inspectorPanelWidth(_ width: Int) -> Int { min(56, max(48, width / 3)) }
+
+/// A key as the footer names it: short forms (`spc`, `⏎`) so that more keys fit on 80 columns.
+func footerLabel(_ key: Key?, ascii: Bool) -> String {
+    switch key {
+    case nil: return ""
+    case .char(" ")?: return "spc"
+    case .enter? where !ascii: return "\u{23CE}"
+    case let k?: return ascii ? k.asciiDescription : k.description
+    }
 }
 
 /// Where the views (and the inspector and help boxes) go: below the status line and the tab bar, above
@@ -162,16 +176,21 @@ func drawFooter(_ buf: inout CellBuffer, _ s: DashboardSnapshot, _ ui: UIState, 
                    ("q ", Theme.key), ("quit", Theme.dim)], x: 0, y: y, maxX: width)
     case .normal:
         // The keys that work here, in key-map order; the last ones (help, quit) are always shown, at the right.
-        let items = KeyMap.standard.footer(for: ui.tab).map { b in
+        // Once the run is over, the keys that would run it only give errors: leave them out.
+        let bindings = KeyMap.standard.footer(for: ui.tab).filter { b in
+            !s.isFinished || ![Action.toggleRun, .nextRound, .nextEvent].contains(b.action)
+        }
+        let items = bindings.map { b in
             // Only the first key of each binding: the help lists them all.
-            ((b.keys.first.map { ui.ascii ? $0.asciiDescription : $0.description } ?? "").replacingAll("space", with: "spc"), b.footer ?? "")
+            (footerLabel(b.keys.first, ascii: ui.ascii), b.footer ?? "")
         }
         func widthOf(_ i: (String, String)) -> Int { i.0.unicodeScalars.count + 1 + i.1.unicodeScalars.count + 2 }
         let pinned = items.suffix(2)
-        let pinnedWidth = pinned.reduce(0) { $0 + widthOf($1) }
+        let pinnedWidth = pinned.reduce(0) { $0 + widthOf($1) } - 2  // no gap after the last one
         var x = 1
+        // Every item that fits, in order: one too long for the space left does not hide shorter ones after it.
         for item in items.dropLast(2) {
-            if x + widthOf(item) > width - pinnedWidth { break }
+            if x + widthOf(item) > width - pinnedWidth { continue }
             x += buf.put(item.0, x: x, y: y, style: Theme.key) + 1
             x += buf.put(item.1, x: x, y: y, style: Theme.dim) + 2
         }

@@ -395,10 +395,14 @@ public struct ChokeDecision: Sendable, Hashable {
     /// True when the peer was a seed (it then ranks by upload rate to each neighbour).
     public var asSeed: Bool
     public var unchoked: [Unchoke]
-    /// Interested neighbours that stayed choked.
-    public var choked: [String]
-    public init(round: Int, time: SimTime, asSeed: Bool = false, unchoked: [Unchoke], choked: [String] = []) {
-        self.round = round; self.time = time; self.asSeed = asSeed; self.unchoked = unchoked; self.choked = choked
+    /// How many interested neighbours stayed choked (the run keeps the count, not the names).
+    public var chokedInterested: Int
+    /// True when the peer is a free-rider: it unchokes nobody, whatever it receives.
+    public var freeRiding: Bool
+    public init(round: Int, time: SimTime, asSeed: Bool = false, unchoked: [Unchoke], chokedInterested: Int = 0,
+                freeRiding: Bool = false) {
+        self.round = round; self.time = time; self.asSeed = asSeed; self.unchoked = unchoked
+        self.chokedInterested = chokedInterested; self.freeRiding = freeRiding
     }
 }
 

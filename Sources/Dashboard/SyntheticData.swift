@@ -67,7 +67,7 @@ public enum SyntheticData {
                     chosen.append(Unchoke(peer: list[j].name, reason: .optimistic))
                 }
                 let choked = (0..<2).map { _ in list[rng.below(list.count)].name }.filter { n in !chosen.contains { $0.peer == n } && n != list[i].name }
-                decisions.append(ChokeDecision(round: r, time: .seconds(Int64(r * 10)), asSeed: list[i].state == .seed, unchoked: chosen, choked: choked))
+                decisions.append(ChokeDecision(round: r, time: .seconds(Int64(r * 10)), asSeed: list[i].state == .seed, unchoked: chosen, chokedInterested: choked.count))
             }
             let neighbours = Array(Set(decisions.flatMap { $0.unchoked.map(\.peer) })).sorted()
             let current = Set(decisions.last?.unchoked.map(\.peer) ?? [])

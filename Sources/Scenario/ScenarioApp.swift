@@ -149,3 +149,17 @@ public enum ScenarioApp: HostApplication, Sendable {
 
 /// The simulation type every scenario builds.
 public typealias ScenarioSimulation = Simulation<Internet<ScenarioApp>>
+
+extension ScenarioApp {
+    /// What this application's timer with `token` does, in words (the dashboard's "next event" line).
+    public func timerName(_ token: UInt64) -> String? {
+        switch self {
+        case .ping: return "ping timer (send the next probe)"
+        case .peer: return BTPeer.timerName(token)
+        case .dhtPeer: return token == DHTPeer.lookupTimer ? "DHT get_peers lookup for the swarm" : BTPeer.timerName(token) ?? DHTNode.timerName(token)
+        case .dhtNode: return DHTNode.timerName(token)
+        case .fileClient: return "retry timer (connect to the server again)"
+        case .idle, .tracker, .fileServer: return nil
+        }
+    }
+}

@@ -25,10 +25,8 @@ import Testing
         #expect(try inject("kill home-2")?.action == .crash("home-2"))
         #expect(try inject("crash home")?.action == .crash("home"))  // a group
         #expect(try inject("link down home-1") == .scenario(.linkDown("home-1"), label: "link down home-1"))
-        #expect(try inject("link up home-1")?.action == .linkUp("home-1"))
         #expect(try inject("partition server home-1")?.action == .partition(["server", "home-1"]))
         #expect(try inject("partition us")?.action == .partition(["office-1", "office-2"]))  // a region
-        #expect(try inject("heal")?.action == .heal)
         #expect(try inject("set home-1.up 256kbps")?.action == .setRate("home-1", up: BitRate(bitsPerSecond: 256_000), down: nil))
         #expect(try inject("set office.down 2Mbps")?.action == .setRate("office", up: nil, down: BitRate(bitsPerSecond: 2_000_000)))
         #expect(try inject("set home-1.loss 0.1")?.action == .setLoss("home-1", 0.1))
@@ -38,6 +36,23 @@ import Testing
         #expect(try parse("help") == .showHelp)
         #expect(try parse("quit") == .quit)
         #expect(try parse("  CRASH   server  ") == .simulation(.inject(.scenario(.crash("server"), label: "crash server"))))
+    }
+
+    /// `link up` and `heal` need something to undo: a link that is down, a partition.
+    @Test func linkUpAndHealUndoWhatIsBroken() throws {
+        var snapshot = try helloDriver().snapshot()
+        let home1 = try #require(snapshot.hosts.firstIndex { $0.name == "home-1" })
+        snapshot.hosts[home1].linkUp = false
+        snapshot.hosts[0].partition = 1
+        let broken = CommandContext(snapshot)
+        #expect(try registry.parse("link up home-1", context: broken) == .simulation(.inject(.scenario(.linkUp("home-1"), label: "link up home-1"))))
+        #expect(try registry.parse("heal", context: broken) == .simulation(.inject(.scenario(.heal, label: "heal"))))
+        #expect(throws: CommandError("home-1's link is already down; link up home-1 brings it back")) {
+            try registry.parse("link down home-1", context: broken)
+        }
+        // As the run starts, nothing is down or cut off.
+        #expect(error("link up home-1") == "home-1's link is already up")
+        #expect(error("heal") == "heal: nothing is partitioned")
     }
 
     @Test func badCommandsSayWhatWouldWork() {
@@ -59,7 +74,13 @@ import Testing
         #expect(error("set home-1 1Mbps") == "usage: set NAME.up|down RATE · set NAME.loss P — e.g. set server.up 256kbps")
         #expect(error("partition") == "usage: partition A B… — hosts, groups or regions to cut off, e.g. partition eu")
         #expect(error("heal now") == "usage: heal — it takes no arguments")
-        #expect(error("speed fast") == "speed: expected a number or max, found 'fast'")
+        #expect(error("speed fast") == "speed: expected a positive number (0.1 … 1000) or max, found 'fast'")
+        #expect(error("speed 0") == "speed: expected a positive number (0.1 … 1000) or max, found '0'")
+        #expect(error("speed inf") == "speed: expected a positive number (0.1 … 1000) or max, found 'inf'")
+        #expect(error("partition asia") == "partition: no host, group or region named 'asia'; try server, home-1, home-2, home-3, home-4, home-fwd, …; regions: eu, us")
+        // The swarm commands only act on BitTorrent peers (hello runs none).
+        #expect(error("freeride home-1") == "freeride: home-1 is not a BitTorrent peer (it runs ping); this scenario has no swarm")
+        #expect(error("leave-swarm server")?.hasPrefix("leave-swarm: server is not a BitTorrent peer") == true)
         #expect(error("")?.hasPrefix("type a command") == true)
     }
 

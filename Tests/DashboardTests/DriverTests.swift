@@ -134,7 +134,7 @@ final class Counter: Sendable {
         #expect(screen.contains("Swarm \(swarm.name)") && screen.contains("rarity"))
         var choke = ui(.choke)
         choke.selection = swarm.peers.first { $0.choke?.current != nil }?.name
-        #expect(render(s, choke, size: Size(width: 80, height: 24)).text.contains("Unchoked this round"))
+        #expect(render(s, choke, size: Size(width: 80, height: 24)).text.contains("Unchoked at that rechoke"))
         // Stepping back restores the pieces.
         let held = swarm.peers.map { $0.have.setCount }
         d.apply(.nextRound)

@@ -75,7 +75,8 @@ import Testing
         press([.char("?")], &narrow, s)
         let small = render(s, narrow, size: narrow.size)
         expectScreen(small, "help-handout-80x24")
-        #expect(small.text.contains("Lab 07-test: Lab 7: Swarms behind NATs"))
+        // The handout's title already names the lab: it is not prefixed again.
+        #expect(small.text.contains("Lab 7: Swarms behind NATs") && !small.text.contains("Lab 07-test"))
         #expect(small.text.contains("1. Open swarm.yaml in the dashboard"))
 
         var wide = UIState.initial(for: s, size: Size(width: 160, height: 48), handout: handout)
@@ -83,8 +84,13 @@ import Testing
         let big = render(s, wide, size: wide.size)
         expectScreen(big, "help-handout-160x48")
         // Side by side: a step and the key help on the same row.
-        let row = try #require(big.lines.first { $0.contains("Lab 07-test: Lab 7") })
+        let row = try #require(big.lines.first { $0.contains("Lab 7: Swarms behind NATs") })
         #expect(row.contains("Columns of the Network view"))
         #expect(big.text.contains("10. Write down the completion time."))
+        // Side by side from 120 columns, as the guide says.
+        var at120 = UIState.initial(for: s, size: Size(width: 120, height: 30), handout: handout)
+        press([.char("?")], &at120, s)
+        let line = try #require(render(s, at120, size: at120.size).lines.first { $0.contains("Lab 7: Swarms behind NATs") })
+        #expect(line.contains("Columns of the Network view"))
     }
 }

@@ -128,6 +128,61 @@ import Testing
         #expect(s.mode == .normal)
     }
 
+    /// `G` in the help goes to its end (it used to close the help and move the list); scrolling stops there,
+    /// so one `k` moves back at once however many times `j` was pressed.
+    @Test func helpScrollsToItsEndAndNoFurther() {
+        var s = ui(.network)
+        press([.char("?"), .char("G")], &s, snapshot)
+        #expect(s.mode == .help && s.selection == nil)
+        let end = s.helpScroll
+        #expect(end > 0)
+        press(Array(repeating: .char("j"), count: 200) + [.pageDown], &s, snapshot)
+        #expect(s.helpScroll == end)
+        press([.char("k")], &s, snapshot)
+        #expect(s.helpScroll == end - 1)
+        // At the end, the last line of the help (the status line's explanation, wrapped) is on screen.
+        press([.char("G")], &s, snapshot)
+        let text = render(snapshot, s, size: s.size).text
+        #expect(text.contains("(ev/s)"))
+    }
+
+    /// A step or a start replaces the last message, so the next event shows again; a view change drops a
+    /// message that was about the view left.
+    @Test func stepsAndViewChangesClearTheMessage() {
+        var s = ui(.network)
+        for key in [Key.char("."), .char("n"), .char(" "), .char("b")] {
+            s.message = StatusMessage("round 1 done at 10s: 280 events")
+            press([key], &s, snapshot)
+            #expect(s.message == nil, "after \(key)")
+        }
+        #expect(render(snapshot, s, size: s.size).lines[22].contains("next"))
+        s.message = StatusMessage("filter 'kind:inj': 18 of 732 events")
+        press([.char("1")], &s, snapshot)
+        #expect(s.message == nil)
+    }
+
+    /// Behind the "terminal too small" screen keys do nothing (a round must not run unseen); q still quits
+    /// and a resize brings the dashboard back.
+    @Test func aTooSmallScreenOnlyResizesAndQuits() {
+        var s = ui(.network, width: 60, height: 15)
+        #expect(press([.char("n"), .char(" "), .char(":"), .char("5"), .enter], &s, snapshot).isEmpty)
+        #expect(s.tab == .network && s.mode == .normal && !s.inspectorOpen)
+        #expect(press([.char("q")], &s, snapshot) == [.quit])
+        _ = handle(.resize(Size(width: 80, height: 24)), state: &s, snapshot: snapshot, lastFrame: nil)
+        #expect(press([.char("n")], &s, snapshot) == [.simulation(.nextRound)])
+    }
+
+    /// The inspector shows the highlighted row: when the selection is not in this view's list, the cursor
+    /// is on the first row, and that is what `enter` inspects.
+    @Test func theInspectorShowsTheHighlightedRow() {
+        var s = ui(.network)
+        s.selection = "peer-that-is-not-listed-here"
+        press([.enter], &s, snapshot)
+        #expect(s.inspectorOpen && s.selection == "server")
+        let frame = render(snapshot, s, size: s.size)
+        #expect(frame.lines[3].contains("server"))
+    }
+
     @Test func resizeUpdatesTheSize() {
         var s = ui(.network)
         _ = handle(.resize(Size(width: 100, height: 30)), state: &s, snapshot: snapshot, lastFrame: nil)
@@ -141,6 +196,15 @@ import Testing
         #expect(KeyMap.standard.footer(for: .swarm).map(\.action).contains(.cycleSort))
         let frame = render(snapshot, ui(.events), size: Size(width: 80, height: 24))
         #expect(frame.lines[23].contains("filter") && frame.lines[23].contains("quit"))
+        // On 80 columns the swarm view's footer has room for the command line and the inspector too.
+        var swarm = snapshot
+        swarm.swarm = SyntheticData.swarm(peers: 10, pieces: 32)
+        let footer = render(swarm, ui(.swarm), size: Size(width: 80, height: 24)).lines[23]
+        #expect(footer.contains(": command") && footer.contains("inspect") && footer.contains("? help"))
+        // A finished run offers no keys that would run it.
+        swarm.isFinished = true
+        let finished = render(swarm, ui(.swarm), size: Size(width: 80, height: 24)).lines[23]
+        #expect(!finished.contains("run") && !finished.contains("round") && finished.contains("b back"))
     }
 
     @Test func noticesAreShownOnce() {

@@ -51,6 +51,47 @@ import Testing
         }
     }
 
+    /// What the choke view says of a free-rider, of interested neighbours left choked, and before the first
+    /// rechoke (the ledger already shows who is unchoked).
+    @Test func chokeViewExplainsFreeRidersAndWhoWaits() throws {
+        var s = try Self.withProtocols()
+        var swarm = try #require(s.swarm)
+        let rider = try #require(swarm.peers.firstIndex { $0.name == "peer-7" })
+        swarm.peers[rider].state = .freeRider
+        var choke = try #require(swarm.peers[rider].choke)
+        choke.rounds[choke.rounds.count - 1].unchoked = []
+        choke.rounds[choke.rounds.count - 1].freeRiding = true
+        choke.rounds[choke.rounds.count - 1].chokedInterested = 4
+        swarm.peers[rider].choke = choke
+        s.swarm = swarm
+        var state = ui(.choke)
+        state.selection = "peer-7"
+        let text = render(s, state, size: Size(width: 80, height: 24)).text
+        #expect(text.contains("a free-rider: unchokes nobody"))
+        #expect(text.contains("nobody: a free-rider uploads to no one"))
+        #expect(text.contains("interested but left choked: 4"))
+
+        choke.rounds = []
+        swarm.peers[rider].state = .leecher
+        swarm.peers[rider].choke = choke
+        s.swarm = swarm
+        let early = render(s, state, size: Size(width: 80, height: 24)).text
+        #expect(early.contains("no rechoke yet"))
+        #expect(early.contains("Reciprocity ledger") && early.contains(choke.ledger[0].peer))
+    }
+
+    /// The tracker's health is the first thing after the swarm's name and the host count, so an 80-column
+    /// screen shows it (lab 04 asks students to watch it).
+    @Test func trackerHealthShowsOnEightyColumns() throws {
+        var s = try Self.withProtocols()
+        s.swarm?.tracker = TrackerSnapshot(host: "tracker", isUp: false, knownPeers: 0, seeders: 0, leechers: 0, completed: 0, announces: 3)
+        let size = Size(width: 80, height: 24)
+        #expect(render(s, ui(.swarm), size: size).lines[2].contains("tracker ✖ DOWN"))
+        #expect(render(s, ui(.network), size: size).lines[2].contains("tracker ✖ DOWN"))
+        // The swarm's legend keeps every key on 80 columns, the NAT mark included.
+        #expect(render(s, ui(.swarm), size: size).lines[21].contains("! unconnectable"))
+    }
+
     @Test func swarmSortedByProgressWithManyPiecesPerColumn() throws {
         var s = try Self.hello()
         s.swarm = SyntheticData.swarm(peers: 60, pieces: 1024)

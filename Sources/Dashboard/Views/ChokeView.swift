@@ -10,7 +10,8 @@ enum ChokeView {
         ("BALANCE", "received minus given: tit-for-tat keeps it near zero for contributors; free-riders only take"),
         ("ME>IT IT>ME", "whether this peer unchokes the neighbour, and the neighbour this peer"),
         ("INT SNUB", "the neighbour is interested in this peer's pieces; snubbed = no data from it for 60 s"),
-        ("matrix", "row peer unchokes column peer: \u{25A0} by rate, \u{2605} optimistically; the columns are the rows' peers in the same order"),
+        ("matrix", "row peer unchokes column peer now: \u{25A0} by rate, \u{2605} optimistically, \u{25CF} a free slot taken since its last rechoke; the columns are the rows' peers in the same order"),
+        ("left choked", "interested neighbours the rechoke did not unchoke: they wait for a rate slot or the optimistic turn"),
     ]
 
     static func draw(_ buf: inout CellBuffer, _ s: DashboardSnapshot, _ ui: UIState, in rect: Rect) {
@@ -49,7 +50,7 @@ enum ChokeView {
         switch r {
         case .rateRank(let rank, let rate):
             return ("rate rank \(rank): \(Format.rate(rate)) \(asSeed ? "uploaded to it" : "downloaded from it")", Theme.text)
-        case .optimistic: return ("optimistic unchoke (random, rotates every 30 s)", Theme.accent)
+        case .optimistic: return ("optimistic (random, rotated every 30 s)", Theme.accent)
         case .roundRobin: return ("seed round-robin turn", Theme.info)
         }
     }
@@ -58,18 +59,28 @@ enum ChokeView {
         var y = rect.y
         let maxX = rect.maxX
         let st = SwarmView.stateCell(p)
-        guard let choke = p.choke, let now = choke.current else {
+        guard let choke = p.choke else {
             buf.spans([(p.name, Theme.title), (" · ", Theme.text), (st.text, st.style)], x: rect.x, y: y, maxX: maxX)
-            buf.put(p.state == .freeRider ? "a free-rider never unchokes anyone" : "no rechoke yet: the choker runs every \(Format.duration(swarm.chokeInterval))",
-                    x: rect.x, y: y + 2, style: Theme.dim, maxWidth: rect.width)
             return
         }
+        guard let now = choke.current else {
+            // Before the first rechoke the ledger already says who is unchoked: free slots open at once.
+            buf.spans([(p.name, Theme.title), (" · ", Theme.text), (st.text, st.style)], x: rect.x, y: y, maxX: maxX)
+            let note = p.state == .freeRider ? "a free-rider never unchokes anyone"
+                : "no rechoke yet (the choker runs every \(Format.duration(swarm.chokeInterval))): until then a free upload slot goes to the first interested neighbours"
+            y += 1
+            for line in wrap(note, width: rect.width).prefix(2) { buf.put(line, x: rect.x, y: y, style: Theme.dim, maxWidth: rect.width); y += 1 }
+            drawLedger(&buf, choke, y: y, in: rect, g: g)
+            return
+        }
+        let how = now.freeRiding ? "a free-rider: unchokes nobody, whatever it receives"
+            : now.asSeed ? "as a seed: ranks by upload rate to each neighbour" : "as a leecher: ranks by download rate from each neighbour"
         buf.spans([(p.name, Theme.title), (" · ", Theme.text), (st.text, st.style),
-                   (" · rechoke round \(now.round) at \(Format.time(now.time)) · ", Theme.text),
-                   (now.asSeed ? "as a seed: ranks by upload rate to each neighbour" : "as a leecher: ranks by download rate from each neighbour", Theme.dim)],
+                   (" · rechoke \(now.round) at \(Format.time(now.time))", Theme.text)],
                   x: rect.x, y: y, maxX: maxX)
-        y += 1
-        buf.rule(x: rect.x, y: y, width: rect.width, title: "Unchoked this round (\(now.unchoked.count))", glyphs: g)
+        buf.put(how, x: rect.x + 1, y: y + 1, style: Theme.dim, maxWidth: rect.width - 1)
+        y += 2
+        buf.rule(x: rect.x, y: y, width: rect.width, title: "Unchoked at that rechoke (\(now.unchoked.count))", glyphs: g)
         y += 1
         let budget = max(2, (rect.height - 8) / 3)
         for u in now.unchoked.prefix(budget) {
@@ -81,8 +92,12 @@ enum ChokeView {
             y += 1
         }
         if now.unchoked.count > budget { buf.put("+\(now.unchoked.count - budget) more", x: rect.x + 3, y: y, style: Theme.dim); y += 1 }
-        if now.unchoked.isEmpty { buf.put("nobody: no interested neighbour", x: rect.x + 3, y: y, style: Theme.dim); y += 1 }
-        buf.spans([("choked but interested: ", Theme.dim), (now.choked.isEmpty ? "none" : now.choked.joined(separator: ", "), Theme.text)],
+        if now.unchoked.isEmpty {
+            let why = now.freeRiding ? "nobody: a free-rider uploads to no one" : now.chokedInterested == 0 ? "nobody: no interested neighbour" : "nobody"
+            buf.put(why, x: rect.x + 3, y: y, style: Theme.dim); y += 1
+        }
+        buf.spans([("interested but left choked: ", Theme.dim), ("\(now.chokedInterested)", Theme.text),
+                   (now.chokedInterested == 0 ? "" : " (INT yes, ME>IT choke below)", Theme.dim)],
                   x: rect.x + 1, y: y, maxX: maxX)
         y += 1
 
@@ -103,7 +118,12 @@ enum ChokeView {
             y += 1
         }
 
-        // The reciprocity ledger.
+        drawLedger(&buf, choke, y: y, in: rect, g: g)
+    }
+
+    /// The reciprocity ledger: bytes given to and received from each neighbour, and the choke state now.
+    static func drawLedger(_ buf: inout CellBuffer, _ choke: ChokeSnapshot, y start: Int, in rect: Rect, g: Glyphs) {
+        var y = start
         guard y + 2 < rect.maxY else { return }
         buf.rule(x: rect.x, y: y, width: rect.width, title: "Reciprocity ledger: bytes given to / received from each neighbour", glyphs: g)
         y += 1
@@ -130,10 +150,10 @@ enum ChokeView {
         if choke.ledger.isEmpty { buf.put("no neighbour yet", x: rect.x + 1, y: y, style: Theme.dim) }
     }
 
-    /// Who unchokes whom: row peer → column peer, from each peer's latest rechoke.
+    /// Who unchokes whom: row peer → column peer as each peer's ledger stands, marked with the reason of its latest rechoke.
     static func drawMatrix(_ buf: inout CellBuffer, _ peers: [PeerSnapshot], cursor: Int, g: Glyphs, in rect: Rect) {
-        buf.spans([("Who unchokes whom", Theme.title),
-                   (" · row unchokes column (\(g.unchoked) by rate, \(g.optimistic) optimistic) · columns are the same peers in the same order · m: one peer", Theme.dim)],
+        buf.spans([("Row unchokes column", Theme.title),
+                   (": \(g.unchoked) rate \(g.optimistic) optimistic \(g.good) free slot · m: one peer", Theme.dim)],
                   x: rect.x + 1, y: rect.y, maxX: rect.maxX - 1)
         let nameWidth = 11
         let gridX = rect.x + 1 + nameWidth + 1
@@ -156,10 +176,15 @@ enum ChokeView {
             var row = Array(repeating: Character(" "), count: cols)
             var styles = Array(repeating: Theme.dim, count: cols)
             for c in 0..<cols { row[c] = colOffset + c == i ? " " : g.shades[0] }
-            for u in p.choke?.current?.unchoked ?? [] {
-                guard let j = index[u.peer], j >= colOffset, j < colOffset + cols else { continue }
-                row[j - colOffset] = u.reason == .optimistic ? g.optimistic : g.unchoked
-                styles[j - colOffset] = u.reason == .optimistic ? Theme.accent : Theme.ok
+            // Who it unchokes now (its ledger); why, from its latest rechoke (none: a slot freed since).
+            let reasons = Dictionary((p.choke?.current?.unchoked ?? []).map { ($0.peer, $0.reason) }, uniquingKeysWith: { a, _ in a })
+            for e in p.choke?.ledger ?? [] where e.unchoking {
+                guard let j = index[e.peer], j >= colOffset, j < colOffset + cols else { continue }
+                switch reasons[e.peer] {
+                case .optimistic?: row[j - colOffset] = g.optimistic; styles[j - colOffset] = Theme.accent
+                case nil: row[j - colOffset] = g.good; styles[j - colOffset] = Theme.info
+                default: row[j - colOffset] = g.unchoked; styles[j - colOffset] = Theme.ok
+                }
             }
             for c in 0..<cols {
                 var st = styles[c]

@@ -12,7 +12,8 @@ enum DHTView {
 
     static func draw(_ buf: inout CellBuffer, _ s: DashboardSnapshot, _ ui: UIState, in rect: Rect) {
         let g = ui.glyphs
-        guard let dht = s.dht else { SwarmView.noData(&buf, s, in: rect, what: "DHT", g: g); return }
+        guard let dht = s.dht else { SwarmView.noData(&buf, s, in: rect, what: "DHT", g: g,
+                                                      hint: "a swarm with dht: true fills it: inetlab open labs/04-tracker-crash-and-dht"); return }
         guard rect.height >= 10 else { return }
         let nodes = dht.nodes
         let cursor = Lists.cursor(.dht, s, ui)

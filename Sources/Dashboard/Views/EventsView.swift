@@ -41,7 +41,7 @@ enum EventsView {
         let filter = Lists.filterText(ui)
         var head: [(String, Style)] = [
             ("Event log", Theme.title),
-            (" · \(s.log.count) shown of \(s.logTotal) recorded", Theme.text),
+            (s.log.count == s.logTotal ? " · \(s.logTotal) recorded" : " · the last \(s.log.count) of \(s.logTotal) recorded kept", Theme.text),
         ]
         if !filter.isEmpty { head += [(" · filter ", Theme.text), ("'\(filter)'", Theme.accent), (" \(events.count) match", Theme.text)] }
         head.append((ui.eventCursor == nil ? " · following newest" : " · G follows newest", Theme.dim))

@@ -40,14 +40,17 @@ enum HelpView {
         out.append(("Commands (type : then the command; tab completes, up/down recall)", Theme.title, 0))
         for c in CommandRegistry.default.commands { entry(c.usage, c.summary) }
         out.append(("", Theme.text, 0))
-        out.append(("Status line: virtual time / end, round / rounds, speed (virtual seconds per second), events delivered per wall-clock second", Theme.dim, 1))
+        for w in wrap("Status line: virtual time / end, round / rounds, speed (virtual seconds per second), events delivered per wall-clock second (ev/s)", width: max(10, width - 2)) {
+            out.append((w, Theme.dim, 1))
+        }
         return out
     }
 
     /// The lab handout's steps as help lines: the title, then each step with a hanging indent.
     static func handoutLines(_ h: Handout, width: Int) -> [(String, Style, Int)] {
         var out: [(String, Style, Int)] = []
-        out.append(("Lab \(h.lab): \(h.title)", Theme.title, 0))
+        // The handout's title usually names the lab already ("Lab 04 — …").
+        out.append((h.title.lowercased().hasPrefix("lab") ? h.title : "Lab \(h.lab): \(h.title)", Theme.title, 0))
         out.append(("The handout's steps (README.md)", Theme.dim, 1))
         for step in h.steps {
             let mark = "\(step.number). "
@@ -59,21 +62,33 @@ enum HelpView {
         return out
     }
 
-    static func draw(_ buf: inout CellBuffer, _ s: DashboardSnapshot, _ ui: UIState, in rect: Rect) {
-        if let h = ui.handout {
-            if rect.width >= 120 {
-                // Side by side: the handout's steps on the left, the keys on the right.
-                let (left, right) = rect.splitLeft(min(64, rect.width * 2 / 5))
-                draw(handoutLines(h, width: left.width - 2), scroll: ui.helpScroll, &buf, in: Rect(x: left.x, y: left.y, width: left.width - 2, height: left.height), glyphs: ui.glyphs, bar: false)
-                for y in left.y..<left.maxY { buf.set(left.maxX - 1, y, ui.glyphs.vertical, Theme.frame) }
-                draw(lines(ui, width: right.width - 2), scroll: ui.helpScroll, &buf, in: right.inset(left: 1), glyphs: ui.glyphs, bar: true)
-            } else {
-                draw(handoutLines(h, width: rect.width - 2) + [("", Theme.text, 0)] + lines(ui, width: rect.width - 2),
-                     scroll: ui.helpScroll, &buf, in: rect, glyphs: ui.glyphs, bar: true)
-            }
-            return
+    /// The help's panes inside `rect` (the frame's inside): the lines of each, where they go, and whether
+    /// the pane has the scroll bar. With a lab handout on a screen at least 120 wide, the handout's steps sit
+    /// on the left and the keys on the right; otherwise everything is one pane.
+    static func panes(_ ui: UIState, in rect: Rect) -> [(lines: [(String, Style, Int)], rect: Rect, bar: Bool)] {
+        guard let h = ui.handout else { return [(lines(ui, width: rect.width - 2), rect, true)] }
+        if ui.size.width >= 120 {
+            let (left, right) = rect.splitLeft(min(64, rect.width * 2 / 5))
+            return [(handoutLines(h, width: left.width - 2), Rect(x: left.x, y: left.y, width: left.width - 2, height: left.height), false),
+                    (lines(ui, width: right.width - 2), right.inset(left: 1), true)]
         }
-        draw(lines(ui, width: rect.width - 2), scroll: ui.helpScroll, &buf, in: rect, glyphs: ui.glyphs, bar: true)
+        return [(handoutLines(h, width: rect.width - 2) + [("", Theme.text, 0)] + lines(ui, width: rect.width - 2), rect, true)]
+    }
+
+    /// The inside of the help's frame on a screen of the state's size.
+    static func innerRect(_ ui: UIState) -> Rect { bodyRect(ui.size).inset(1) }
+
+    /// The furthest the help scrolls: the point where its longest pane's last line is at the bottom.
+    static func maxScroll(_ ui: UIState) -> Int {
+        panes(ui, in: innerRect(ui)).map { max(0, $0.lines.count - $0.rect.height) }.max() ?? 0
+    }
+
+    static func draw(_ buf: inout CellBuffer, _ s: DashboardSnapshot, _ ui: UIState, in rect: Rect) {
+        let panes = panes(ui, in: rect)
+        if panes.count > 1 {
+            for y in rect.y..<rect.maxY { buf.set(panes[0].rect.maxX + 1, y, ui.glyphs.vertical, Theme.frame) }
+        }
+        for p in panes { draw(p.lines, scroll: ui.helpScroll, &buf, in: p.rect, glyphs: ui.glyphs, bar: p.bar) }
     }
 
     static func draw(_ all: [(String, Style, Int)], scroll: Int, _ buf: inout CellBuffer, in rect: Rect, glyphs: Glyphs, bar: Bool) {

@@ -35,7 +35,7 @@ enum InspectorView {
             .section("Access link"),
             .field("capacity up/down", "\(Format.rate(h.up)) / \(Format.rate(h.down))", h.linkUp ? Theme.text : Theme.failed),
             .field("latency, loss", "\(Format.duration(h.latency)) one way, \(Format.decimal(h.loss * 100, places: 1))% datagrams", Theme.text),
-            .field("rate now up/down", "\(Format.rate(h.sendRate)) / \(Format.rate(h.receiveRate))", Theme.text),
+            .field("link up/down, 2 s", "\(Format.rate(h.sendRate)) / \(Format.rate(h.receiveRate))", Theme.text),
         ]
         if let nat = h.nat {
             out += [
@@ -76,8 +76,8 @@ enum InspectorView {
                 .section("Swarm peer"),
                 .field("state", p.state.rawValue, SwarmView.stateCell(p).style),
                 .field("pieces", "\(p.have.setCount) of \(p.have.count) (\(Format.percent(p.progress))), \(p.downloading.setCount) requested", Theme.text),
-                .field("rate down/up", "\(Format.rate(p.downRate)) / \(Format.rate(p.upRate))", Theme.text),
-                .field("bytes down/up", "\(Format.bytes(p.downloaded)) / \(Format.bytes(p.uploaded))", Theme.text),
+                .field("peer up/down, 20 s", "\(Format.rate(p.upRate)) / \(Format.rate(p.downRate))", Theme.text),
+                .field("bytes up/down", "\(Format.bytes(p.uploaded)) / \(Format.bytes(p.downloaded))", Theme.text),
                 .field("share ratio", p.downloaded > 0 ? Format.decimal(Double(p.uploaded) / Double(p.downloaded), places: 2) : "-", Theme.text),
                 .field("neighbours", "\(p.neighbours)", Theme.text),
                 .field("peers from", "tracker \(p.peersFromTracker) · DHT \(p.peersFromDHT)", Theme.text),
@@ -110,7 +110,8 @@ enum InspectorView {
     static func draw(_ buf: inout CellBuffer, _ s: DashboardSnapshot, _ ui: UIState, in rect: Rect) {
         let all = lines(s, ui)
         let offset = min(max(0, ui.inspectorScroll), max(0, all.count - rect.height))
-        let labelWidth = min(20, rect.width / 3)
+        // Wide enough for the longest label (18) when the panel allows it, never more than 2/5 of it.
+        let labelWidth = min(18, rect.width * 2 / 5)
         for (r, line) in all.dropFirst(offset).prefix(rect.height).enumerated() {
             let y = rect.y + r
             switch line {

@@ -80,17 +80,15 @@ enum NetworkView {
         let down = s.hosts.filter { !$0.linkUp }.count
         let cut = s.hosts.filter { $0.partition != 0 }.count
         let natted = s.hosts.filter { $0.nat != nil }.count
-        var parts: [(String, Style)] = [
-            ("\(s.hosts.count) hosts, \(s.regions.count) regions", Theme.title),
+        var parts: [(String, Style)] = [("\(s.hosts.count) hosts, \(s.regions.count) regions", Theme.title)]
+        if let t = s.swarm?.tracker { parts += SwarmView.trackerSpans(t, g: g) }
+        parts += [
             (" · \(running) up", Theme.text),
             (" · \(natted) behind NAT", Theme.text),
             (" · ", Theme.text), ("\(crashed) crashed", crashed > 0 ? Theme.failed : Theme.dim),
             (" · ", Theme.text), ("\(down) links down", down > 0 ? Theme.failed : Theme.dim),
             (" · ", Theme.text), ("\(cut) cut off", cut > 0 ? Theme.failed : Theme.dim),
         ]
-        if let t = s.swarm?.tracker {
-            parts += [(" · tracker ", Theme.text), (t.isUp ? "\(g.running) up" : "\(g.crashed) DOWN", t.isUp ? Theme.ok : Theme.failed)]
-        }
         buf.spans(parts, x: rect.x + 1, y: rect.y, maxX: rect.maxX)
 
         let hosts = Lists.networkOrder(s)

@@ -15,17 +15,23 @@ enum SwarmView {
                           Column("DOWN/s", 7, right: true), Column("UP/s", 7, right: true), Column("NAT", 6)]
 
     /// Draws a friendly empty state for views whose protocol the scenario does not run.
-    static func noData(_ buf: inout CellBuffer, _ s: DashboardSnapshot, in rect: Rect, what: String, g: Glyphs) {
+    static func noData(_ buf: inout CellBuffer, _ s: DashboardSnapshot, in rect: Rect, what: String, g: Glyphs,
+                       hint: String = "a scenario with a swarm fills this view: inetlab open labs/00-hello/swarm.yaml") {
         let apps = Dictionary(grouping: s.hosts, by: \.app).map { "\($0.key) ×\($0.value.count)" }.sorted().joined(separator: ", ")
         let lines = [
             ("No \(what) in this scenario.", Theme.title),
             ("", Theme.text),
             ("'\(s.scenario)' runs: \(apps.isEmpty ? "nothing" : apps).", Theme.text),
             ("The Network (4), Events (5) and Rounds (6) views show what it does;", Theme.dim),
-            ("a BitTorrent scenario fills this view: inetlab open labs/<lab>/", Theme.dim),
+            (hint, Theme.dim),
         ]
         let top = rect.y + max(0, (rect.height - lines.count) / 2)
         for (i, (t, st)) in lines.enumerated() { buf.centered(t, in: rect, y: top + i, style: st) }
+    }
+
+    /// ` · tracker ● up` or ` · tracker ✖ DOWN`, for the Swarm and Network headers.
+    static func trackerSpans(_ t: TrackerSnapshot, g: Glyphs) -> [(String, Style)] {
+        [(" · tracker ", Theme.text), (t.isUp ? "\(g.running) up" : "\(g.crashed) DOWN", t.isUp ? Theme.ok : Theme.failed)]
     }
 
     static func stateCell(_ p: PeerSnapshot) -> TableCell {
@@ -56,16 +62,16 @@ enum SwarmView {
         var counts: [PeerSnapshot.State: Int] = [:]
         for p in swarm.peers { counts[p.state, default: 0] += 1 }
         let present = swarm.peers.count - counts[.departed, default: 0]
-        var head: [(String, Style)] = [
-            ("Swarm \(swarm.name)", Theme.title),
-            (" · \(swarm.peers.count) peers: \(counts[.seed, default: 0]) seed\(counts[.seed, default: 0] == 1 ? "" : "s"), \(counts[.leecher, default: 0]) leechers, ", Theme.text),
-            ("\(counts[.freeRider, default: 0]) free-riders", counts[.freeRider, default: 0] > 0 ? Theme.warn : Theme.text),
+        // The tracker's health first: it must show on an 80-column screen (lab 04 watches it).
+        var head: [(String, Style)] = [("Swarm \(swarm.name)", Theme.title)]
+        if let t = swarm.tracker { head += trackerSpans(t, g: g) }
+        let seeds = counts[.seed, default: 0], leechers = counts[.leecher, default: 0], riders = counts[.freeRider, default: 0]
+        head += [
+            (" · \(swarm.peers.count) peers: \(seeds) seed\(seeds == 1 ? "" : "s"), \(leechers) leecher\(leechers == 1 ? "" : "s"), ", Theme.text),
+            ("\(riders) free-rider\(riders == 1 ? "" : "s")", riders > 0 ? Theme.warn : Theme.text),
             (", \(counts[.departed, default: 0]) departed", Theme.text),
             (" · \(swarm.pieceCount) pieces of \(Format.binaryBytes(swarm.pieceLength))", Theme.text),
         ]
-        if let t = swarm.tracker {
-            head += [(" · tracker ", Theme.text), (t.isUp ? "\(g.running) up" : "\(g.crashed) DOWN", t.isUp ? Theme.ok : Theme.failed)]
-        }
         buf.spans(head, x: rect.x + 1, y: rect.y, maxX: rect.maxX - 1)
 
         // Rarity figures.
@@ -96,9 +102,10 @@ enum SwarmView {
         let bounds = (0...mapColumns).map { mapColumns == 0 ? 0 : $0 * pieces / mapColumns }
         let kept = Array(columns.indices)
         buf.tableHeader(columns, kept: kept, x: rect.x + 1, y: rect.y + 2, width: leftWidth)
-        let perColumn = mapColumns == 0 ? 0 : Double(pieces) / Double(mapColumns)
+        // A column holds ⌊P/W⌋ or ⌈P/W⌉ pieces.
+        let fewest = mapColumns == 0 ? 0 : pieces / mapColumns
         let label = pieces <= mapWidth ? "PIECES (one column each)"
-            : "PIECES (\(perColumn == perColumn.rounded() ? String(Int(perColumn)) : Format.decimal(perColumn, places: 1)) per column)"
+            : "PIECES (\(pieces % mapColumns == 0 ? "\(fewest)" : "\(fewest)–\(fewest + 1)") per column)"
         buf.put(label, x: mapX, y: rect.y + 2, style: Theme.header, maxWidth: mapWidth)
 
         // Rarity bar: the fewest copies of any piece in each column.
@@ -148,11 +155,15 @@ enum SwarmView {
 
         // Legend.
         let sh = g.shades
-        buf.spans([
-            (" \(sh[4]) all \(sh[3]) most \(sh[2]) some \(sh[1]) few \(sh[0]) none \(g.downloading) requested", Theme.dim),
-            ("  \(g.vertical) rarity \(g.levels[0]) few copies \(g.levels[7]) many \(g.none) none", Theme.dim),
-            ("  \(g.vertical) ! unconnectable (NAT)", Theme.dim),
-        ], x: rect.x, y: rect.maxY - 1, maxX: rect.maxX)
+        let legend = rect.width >= 104
+            ? [" \(sh[4]) all \(sh[3]) most \(sh[2]) some \(sh[1]) few \(sh[0]) none \(g.downloading) requested",
+               "  \(g.vertical) rarity \(g.levels[0]) few copies \(g.levels[7]) many \(g.none) none",
+               "  \(g.vertical) ! unconnectable (NAT)"]
+            // The same keys, shorter, so that all of them fit on 80 columns.
+            : [" \(sh[4])\(sh[3])\(sh[2])\(sh[1])\(sh[0]) all\(g.arrowRight)none \(g.downloading) requested",
+               " \(g.vertical) rarity \(g.levels[0])\(g.arrowRight)\(g.levels[7]) few\(g.arrowRight)many \(g.none) none",
+               " \(g.vertical) ! unconnectable"]
+        buf.spans(legend.map { ($0, Theme.dim) }, x: rect.x, y: rect.maxY - 1, maxX: rect.maxX)
     }
 
     /// One peer's piece map: a shade per column from the share of the column's pieces it holds.
