@@ -106,7 +106,7 @@ enum ChokeView {
         var names: [String] = []
         for d in rounds.reversed() { for u in d.unchoked where !names.contains(u.peer) { names.append(u.peer) } }
         let historyRows = min(names.count, budget)
-        buf.rule(x: rect.x, y: y, width: rect.width, title: "History, rounds \(rounds.first?.round ?? 0)–\(rounds.last?.round ?? 0) (\(g.unchoked) rate \(g.optimistic) optimistic)", glyphs: g)
+        buf.rule(x: rect.x, y: y, width: rect.width, title: "History, \(rounds.count == 1 ? "rechoke \(rounds[0].round)" : "rechokes \(rounds.first?.round ?? 0)–\(rounds.last?.round ?? 0)") (\(g.unchoked) rate \(g.optimistic) optimistic)", glyphs: g)
         y += 1
         for name in names.prefix(historyRows) {
             buf.putField(name, x: rect.x + 1, y: y, width: 12)
@@ -133,7 +133,8 @@ enum ChokeView {
         let kept = Column.fit(cols, width: rect.width)
         buf.tableHeader(cols, kept: kept, x: rect.x, y: y, width: rect.width)
         y += 1
-        let ledger = choke.ledger.sorted { ($0.received, $0.peer) > ($1.received, $1.peer) }
+        // Busiest exchanges first (a seed only gives, a leecher mostly receives), then by name.
+        let ledger = choke.ledger.sorted { ($1.received + $1.given, $0.peer) < ($0.received + $0.given, $1.peer) }
         for e in ledger.prefix(max(0, rect.maxY - y)) {
             let balance = e.received - e.given
             let cells = [

@@ -82,13 +82,11 @@ enum NetworkView {
         let natted = s.hosts.filter { $0.nat != nil }.count
         var parts: [(String, Style)] = [("\(s.hosts.count) hosts, \(s.regions.count) regions", Theme.title)]
         if let t = s.swarm?.tracker { parts += SwarmView.trackerSpans(t, g: g) }
-        parts += [
-            (" · \(running) up", Theme.text),
-            (" · \(natted) behind NAT", Theme.text),
-            (" · ", Theme.text), ("\(crashed) crashed", crashed > 0 ? Theme.failed : Theme.dim),
-            (" · ", Theme.text), ("\(down) links down", down > 0 ? Theme.failed : Theme.dim),
-            (" · ", Theme.text), ("\(cut) cut off", cut > 0 ? Theme.failed : Theme.dim),
-        ]
+        parts += [(" · \(running) up", Theme.text), (" · \(natted) behind NAT", Theme.text)]
+        // Only the failures there are, so that they fit on 80 columns.
+        let failures = [(crashed, "crashed"), (down, down == 1 ? "link down" : "links down"), (cut, "cut off")].filter { $0.0 > 0 }
+        if failures.isEmpty { parts.append((" · no failures", Theme.dim)) }
+        for (n, what) in failures { parts += [(" · ", Theme.text), ("\(n) \(what)", Theme.failed)] }
         buf.spans(parts, x: rect.x + 1, y: rect.y, maxX: rect.maxX)
 
         let hosts = Lists.networkOrder(s)
