@@ -1,12 +1,8 @@
 import Dispatch
 import Foundation
+import Synchronization
 public import Network
 public import SimKernel
-
-/// The tables being built; each worker writes only its own slice of hosts.
-private struct TableOutput: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<RoutingTable?>
-}
 
 /// Fills every DHT node's routing table as if the network had been running for a while, without
 /// simulating the bootstrap (which would take hours of virtual time and millions of events at 100,000 nodes).
@@ -46,26 +42,31 @@ public enum DHTWarmStart {
         for h in hosts.indices where ids[h] != nil {
             dht(&hosts[h].app) { node in parameters[h] = (node.config.k, node.config.goodWindow, node.config.maxFailures) }
         }
-        var tables: [RoutingTable?] = Array(repeating: nil, count: hosts.count)
+        // Each chunk of hosts builds its tables into an array of its own and hands it over under a lock
+        // (once per chunk): no memory is shared while the tables are built.
         let ownIDs = ids, tableParameters = parameters
-        tables.withUnsafeMutableBufferPointer { out in
-            let shared = TableOutput(buffer: out)
-            let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, hosts.count / 1000))
-            let count = out.count
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                for h in (c * count / chunks)..<((c + 1) * count / chunks) {
-                    guard let own = ownIDs[h] else { continue }
-                    var rng = SimRandom(seed: seed ^ 0x57A2_7D47_0000_0000, stream: UInt64(h))
-                    let p = tableParameters[h]
-                    shared.buffer[h] = RoutingTable.warmStarted(own: own, k: p.k, sortedIDs: sortedIDs, endpoints: endpoints, at: now,
-                                                                goodWindow: p.goodWindow, maxFailures: p.maxFailures, using: &rng)
-                }
+        let count = hosts.count
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count / 1000))
+        let built = Mutex<[[(host: Int, table: RoutingTable)]]>(Array(repeating: [], count: chunks))
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            var mine: [(host: Int, table: RoutingTable)] = []
+            for h in (c * count / chunks)..<((c + 1) * count / chunks) {
+                guard let own = ownIDs[h] else { continue }
+                var rng = SimRandom(seed: seed ^ 0x57A2_7D47_0000_0000, stream: UInt64(h))
+                let p = tableParameters[h]
+                mine.append((h, RoutingTable.warmStarted(own: own, k: p.k, sortedIDs: sortedIDs, endpoints: endpoints, at: now,
+                                                         goodWindow: p.goodWindow, maxFailures: p.maxFailures, using: &rng)))
             }
+            built.withLock { $0[c] = mine }
         }
-        for h in hosts.indices {
-            guard let own = ids[h], let table = tables[h] else { continue }
-            tables[h] = nil
-            dht(&hosts[h].app) { node in node.install(id: own, table: table) }
+        var tables: [[(host: Int, table: RoutingTable)]] = []
+        built.withLock { swap(&tables, &$0) }
+        // Installed in host order (the chunks cover ascending host ranges).
+        for chunk in tables {
+            for (h, table) in chunk {
+                guard let own = ids[h] else { continue }
+                dht(&hosts[h].app) { node in node.install(id: own, table: table) }
+            }
         }
     }
 

@@ -104,7 +104,7 @@ public struct CommandContext: Sendable {
 
     /// `; did you mean 'x'?` when something is close, else a few of the valid names.
     public func suggestion(_ word: String, among names: [String]) -> String {
-        let close = names.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
+        let close = names.map { ($0, Spelling.distance(word.lowercased(), $0.lowercased())) }
             .filter { $0.1 <= max(1, word.count / 3) || $0.0.hasPrefix(word) }
             .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
         if let best = close.first { return "; did you mean '\(best.0)'?" }
@@ -113,21 +113,6 @@ public struct CommandContext: Sendable {
     }
 }
 
-/// Levenshtein distance (for "did you mean").
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var prev = Array(0...b.count), cur = Array(repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        cur[0] = i
-        for j in 1...b.count {
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        swap(&prev, &cur)
-    }
-    return prev[b.count]
-}
 
 /// One `:` command: its name, how it is used, how it completes, and what it does.
 public struct CommandSpec: Sendable {

@@ -520,11 +520,14 @@ public final class ScenarioRun {
     }
 }
 
-/// Fixed-point text for a Double (no locale, no exponent).
+/// Fixed-point text for a Double (no locale, no exponent), trailing zeros trimmed. Values that do not fit
+/// (not finite, or beyond 9·10^17 once scaled) are spelled out instead of trapping.
 func formatDecimal(_ value: Double, places: Int) -> String {
+    guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
     var scale = 1.0
     for _ in 0..<places { scale *= 10 }
     let scaled = (value * scale).rounded()
+    guard abs(scaled) < 9e17 else { return "\(value)" }
     let negative = scaled < 0
     let digits = String(Int64(abs(scaled)))
     let padded = String(repeating: "0", count: max(0, places + 1 - digits.count)) + digits

@@ -30,10 +30,11 @@ public struct SimRandom: RandomNumberGenerator, Sendable, Hashable, Codable {
     /// True with probability `p`.
     @inlinable public mutating func chance(_ p: Double) -> Bool { p > 0 && unit() < p }
 
-    /// An exponentially distributed duration with the given mean (for Poisson arrivals).
+    /// An exponentially distributed duration with the given mean (for Poisson arrivals). A draw beyond
+    /// about 285 years (possible only with absurd means) is clamped rather than overflowing.
     public mutating func exponential(mean: SimDuration) -> SimDuration {
         let u = 1 - unit()  // (0, 1]
-        return .nanoseconds(Int64((-Double(mean.nanoseconds) * Foundation.log(u)).rounded()))
+        return .nanoseconds(Int64(min((-Double(mean.nanoseconds) * Foundation.log(u)).rounded(), 9e18)))
     }
 }
 

@@ -117,12 +117,12 @@ private let token = ShortBytes(Array("aoeusnth".utf8)) ?? .empty
             }
         }
         // A node answers an unknown method with 204 and a malformed query with 203, echoing "t".
-        do { _ = try KRPCMessage(bytes: Array("d1:ad2:id20:abcdefghij0123456789e1:q4:pong1:t2:aa1:y1:qe".utf8)) } catch {
-            #expect(KRPCMessage.errorReply(for: error) == .error(.methodUnknown, transaction: aa))
+        let unknown = #expect(throws: KRPCDecodingError.self) {
+            try KRPCMessage(bytes: Array("d1:ad2:id20:abcdefghij0123456789e1:q4:pong1:t2:aa1:y1:qe".utf8))
         }
-        do { _ = try KRPCMessage(bytes: Array("d1:q4:ping1:t2:aa1:y1:qe".utf8)) } catch {
-            #expect(KRPCMessage.errorReply(for: error)?.body == .error(.protocolError))
-        }
+        #expect(unknown.flatMap(KRPCMessage.errorReply(for:)) == .error(.methodUnknown, transaction: aa))
+        let malformed = #expect(throws: KRPCDecodingError.self) { try KRPCMessage(bytes: Array("d1:q4:ping1:t2:aa1:y1:qe".utf8)) }
+        #expect(malformed.flatMap(KRPCMessage.errorReply(for:))?.body == .error(.protocolError))
         // Every truncation of a valid message is rejected.
         for (m, _) in Self.examples {
             let bytes = m.encode()

@@ -39,7 +39,7 @@ private func ep(_ i: Int) -> Endpoint { Endpoint(IPv4Address(raw: 0x6440_0000 &+
         #expect(ids.filter { own.commonPrefixLength(with: $0) >= last - 1 }.count > k)
     }
 
-    @Test func warmStartEqualsInsertingEveryone() {
+    @Test func warmStartEqualsInsertingEveryone() throws {
         var rng = SimRandom(seed: 5)
         let all = (0..<2000).map { _ in DHTID.random(using: &rng) }
         let sorted = all.sorted()
@@ -54,7 +54,8 @@ private func ep(_ i: Int) -> Endpoint { Endpoint(IPv4Address(raw: 0x6440_0000 &+
             for b in 0..<warm.bucketCount { #expect(warm.bucket(b).count == inserted.bucket(b).count) }
             // Contacts carry the right endpoint and are good.
             for c in warm.contacts {
-                #expect(endpoints[sorted.firstIndex(of: c.id) ?? -1] == c.endpoint)
+                let i = try #require(sorted.firstIndex(of: c.id))
+                #expect(endpoints[i] == c.endpoint)
                 #expect(warm.state(of: c, at: SimTime.seconds(60)) == .good)
             }
         }

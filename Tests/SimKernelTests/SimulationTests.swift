@@ -142,6 +142,20 @@ import Testing
         }
         #expect(abs(total / Double(n) - 10) < 0.1)
     }
+
+    /// A mean from careless input (about 146 years) must not trap: a draw past Int64 nanoseconds is clamped.
+    @Test func anAbsurdExponentialMeanIsClampedNotATrap() {
+        var r = SimRandom(seed: 3)
+        let mean = SimDuration.nanoseconds(Int64.max / 2)
+        var clamped = 0
+        for _ in 0..<100 {
+            let d = r.exponential(mean: mean)
+            #expect(d.nanoseconds >= 0)
+            if d.nanoseconds == 9_000_000_000_000_000_000 { clamped += 1 }
+        }
+        // P(draw > 9e18) = e^(-9e18 / 4.6e18) ≈ 0.14: some of 100 draws hit the clamp.
+        #expect(clamped > 0)
+    }
 }
 
 @Suite struct TimeTests {

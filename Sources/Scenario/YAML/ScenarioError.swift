@@ -74,7 +74,8 @@ public struct ScenarioValidation: Error, Sendable, CustomStringConvertible {
 // MARK: - Spelling suggestions
 
 /// Helpers shared by the decoder, overrides and quantity parsers for "did you mean" hints.
-enum Spelling {
+/// Spelling suggestions ("did you mean …?") for names the user typed.
+public enum Spelling {
     /// The candidate closest to `word` if it is within edit distance 2 (counting a swap of two
     /// neighbouring letters as one edit) and the edit does not rewrite the candidate entirely.
     static func suggestion(for word: String, among candidates: [String]) -> String? {
@@ -88,7 +89,7 @@ enum Spelling {
     }
 
     /// Optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions.
-    static func distance(_ a: String, _ b: String) -> Int {
+    public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
