@@ -59,6 +59,11 @@ public enum ScenarioLoader {
                 } catch {
                     throw map.error(at: "swarms[\(i)].torrent", "not a valid .torrent file: \(error)")
                 }
+                // The same bounds as 'file-size' (an empty torrent has nothing to share, and no pieces).
+                guard (1...(Int64(1) << 40)).contains(Int64(metainfo.totalLength)) else {
+                    throw map.error(at: "swarms[\(i)].torrent",
+                                    "the torrent's content is \(metainfo.totalLength) bytes; a swarm's file must be between 1 byte and 1TiB")
+                }
                 guard sw.requestSize.bytes <= metainfo.pieceLength else {
                     throw map.error(at: "swarms[\(i)].request-size", "must be at most the torrent's piece length (\(metainfo.pieceLength) bytes)")
                 }
@@ -135,6 +140,15 @@ public enum ScenarioLoader {
             if let f = g.app.fileClient {
                 try checkSwarm(f.swarm, at: "hosts[\(i)].app.file-client.swarm")
                 try check(f.server, at: "hosts[\(i)].app.file-client.server")
+                let server = s.hosts.first { $0.group == f.server || $0.hostNames.contains(f.server) }
+                guard let served = server?.app.fileServer else {
+                    throw map.error(at: "hosts[\(i)].app.file-client.server",
+                                    "'\(f.server)' does not run a file server (give its group 'app: {file-server: {swarm: \(f.swarm)}}')")
+                }
+                guard served.swarm == f.swarm else {
+                    throw map.error(at: "hosts[\(i)].app.file-client.server",
+                                    "'\(f.server)' serves swarm '\(served.swarm)', not '\(f.swarm)'")
+                }
             }
         }
         for (j, b) in s.dht.bootstrap.enumerated() {

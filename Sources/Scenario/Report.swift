@@ -72,8 +72,9 @@ public struct RunReport: Sendable, Codable, Hashable {
         public var repliesReceived: Int
         /// Replies / probes, 0…1.
         public var replyRatio: Double
-        public var rttMeanMs: Double?
-        public var rttMaxMs: Double
+        /// Mean and largest round-trip time, in ms (null without replies).
+        @NullEncoded public var rttMeanMs: Double?
+        @NullEncoded public var rttMaxMs: Double?
         public var connectsSucceeded: Int
         public var connectsFailed: Int
     }
@@ -132,7 +133,7 @@ extension ScenarioRun {
                 probesSent: probes, repliesReceived: replies,
                 replyRatio: probes > 0 ? round3(Double(replies) / Double(probes)) : 0,
                 rttMeanMs: replies > 0 ? round3(Double(rtt.nanoseconds) / Double(replies) / 1e6) : nil,
-                rttMaxMs: round3(Double((m.map(\.rttMax).max() ?? .zero).nanoseconds) / 1e6),
+                rttMaxMs: replies > 0 ? round3(Double((m.map(\.rttMax).max() ?? .zero).nanoseconds) / 1e6) : nil,
                 connectsSucceeded: m.reduce(0) { $0 + $1.connectsSucceeded }, connectsFailed: m.reduce(0) { $0 + $1.connectsFailed })
         }
         var groups: [RunReport.GroupReport] = []
@@ -209,7 +210,7 @@ extension RunReport {
         }
         out.append("connections  \(totals.connectionsOpened) opened, \(totals.connectionsAccepted) accepted, \(totals.connectionsFailed) failed")
         if let p = ping {
-            let rtt = p.rttMeanMs.map { "mean RTT \(formatDecimal($0, places: 1)) ms, max \(formatDecimal(p.rttMaxMs, places: 1)) ms" } ?? "no replies"
+            let rtt = p.rttMeanMs.map { "mean RTT \(formatDecimal($0, places: 1)) ms, max \(formatDecimal(p.rttMaxMs ?? 0, places: 1)) ms" } ?? "no replies"
             out.append("ping         \(p.repliesReceived)/\(p.probesSent) probes answered (\(formatDecimal(p.replyRatio * 100, places: 1))%), \(rtt)")
         }
         for s in swarms {

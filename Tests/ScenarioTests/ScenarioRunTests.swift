@@ -25,6 +25,59 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
         #expect(reports[0].contains("\"fingerprint\""))
     }
 
+    /// A sink given to the run sees every entry the log records, those of time zero (the joins) included.
+    @Test func logSinkSeesEveryRecordedEntry() throws {
+        var seen: [LogEntry] = []
+        var names: [String] = []
+        let run = ScenarioRun(try hello(["options={log-capacity: 5}"]), logSink: { entry, hostNames in
+            seen.append(entry)
+            names = hostNames
+        })
+        #expect(seen.filter { $0.kind == "host.join" }.count == 8)
+        run.runToEnd()
+        let report = run.report()
+        #expect(seen.count == report.log.recorded)
+        #expect(report.log.retained == 5)
+        #expect(names == run.hostNames)
+    }
+
+    /// Keys documented as null are in the JSON with the value null, not left out (synthesized Codable
+    /// skips nil optionals); keys documented as absent stay absent.
+    @Test func jsonShowsDocumentedNullsAsNull() throws {
+        func object(_ json: String) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        }
+        // hello at time zero: ping hosts, no probes yet.
+        let start = try object(ScenarioRun(try hello()).report().json())
+        let ping = try #require(start["ping"] as? [String: Any])
+        #expect(ping["rtt_mean_ms"] is NSNull)
+        #expect(ping["rtt_max_ms"] is NSNull)
+        #expect(start["client_server"] == nil && start["dht"] == nil)
+
+        // hello run to the end: the round after the crash at 60 s has no replies.
+        let run = ScenarioRun(try hello())
+        run.runToEnd()
+        let end = try object(run.report().json())
+        let rounds = try #require(end["rounds"] as? [[String: Any]])
+        let silent = try #require(rounds.first { ($0["time_s"] as? Double) == 70 })
+        #expect(silent["ping_replies"] as? Int == 0)
+        #expect(silent["ping_rtt_mean_ms"] is NSNull)
+        #expect(rounds.allSatisfy { $0["swarm_completed"] == nil && $0["dht"] == nil })
+
+        // A swarm one second in: the peers have joined, nobody has finished, some have downloaded nothing yet.
+        let swarmFile = repoRoot.appendingPathComponent("labs/00-hello/swarm.yaml").path
+        let swarmRun = ScenarioRun(try ScenarioLoader.load(path: swarmFile))
+        swarmRun.advance(to: .seconds(1))
+        let swarmStart = try object(swarmRun.report().json())
+        let swarm = try #require((swarmStart["swarms"] as? [[String: Any]])?.first)
+        #expect(swarm["distribution_time_s"] is NSNull)
+        #expect((swarm["free_riders"] as? [String: Any])?["mean_completion_s"] is NSNull)
+        let peers = try #require(swarm["peers_detail"] as? [[String: Any]])
+        let idle = try #require(peers.first { $0["role"] as? String == "leecher" && $0["downloaded"] as? Int == 0 })
+        for key in ["completion_s", "first_piece_s", "share_ratio"] { #expect(idle[key] is NSNull, "\(key)") }
+        #expect((swarmStart["client_server"] as? [String: Any])?["distribution_time_s"] is NSNull)
+    }
+
     /// The parallel executor on the lab scenarios that stress it most: a tracker crash (a control action
     /// between windows) with NATs and the DHT, Poisson arrivals, and churn. Every thread count must give
     /// the same report, fingerprint included.
@@ -200,6 +253,62 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
         #expect(e.hasPrefix("s.yaml:4:"), "\(e)")
         #expect(e.contains("swarms[0].request-size") && e.contains("piece length"))
         #expect(error(yaml.replacingOccurrences(of: "128KiB", with: "64KiB")) == nil)
+    }
+
+    /// A file client's server must run a file server, and of the client's swarm (it used to pass, then
+    /// fetch nothing, or a file of another size).
+    @Test func fileClientNeedsAServerOfItsSwarm() throws {
+        func scenario(server: String, clientSwarm: String = "a") -> String {
+            """
+            name: fc
+            duration: 60s
+            regions: [{name: eu}]
+            swarms: [{name: a, file-size: 1MiB}, {name: b, file-size: 2MiB}]
+            hosts:
+              - {group: origin, up: 10Mbps, down: 10Mbps, app: {file-server: {swarm: a}}}
+              - {group: idle, up: 1Mbps, down: 1Mbps}
+              - {group: client, count: 2, up: 1Mbps, down: 1Mbps, app: {file-client: {swarm: \(clientSwarm), server: \(server)}}}
+            """
+        }
+        #expect(error(scenario(server: "origin")) == nil)
+        #expect(error(scenario(server: "idle")) == "s.yaml:8:93: error: hosts[2].app.file-client.server: 'idle' does not run a file server (give its group 'app: {file-server: {swarm: a}}')")
+        #expect(error(scenario(server: "client-1")) == "s.yaml:8:93: error: hosts[2].app.file-client.server: 'client-1' does not run a file server (give its group 'app: {file-server: {swarm: a}}')")
+        #expect(error(scenario(server: "origin", clientSwarm: "b")) == "s.yaml:8:93: error: hosts[2].app.file-client.server: 'origin' serves swarm 'a', not 'b'")
+        #expect(error(scenario(server: "nobody"))?.contains("no host or group named 'nobody'") == true)
+    }
+
+    /// A .torrent's content has the bounds of 'file-size': a 0-byte torrent used to run, with nothing to share.
+    @Test func torrentSizeHasTheBoundsOfFileSize() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("inetlab-torrent-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func torrent(length: Int) -> Data {
+            let pieces = length == 0 ? "" : String(repeating: "x", count: 20)
+            return Data("d4:infod6:lengthi\(length)e4:name4:file12:piece lengthi16384e6:pieces\(pieces.count):\(pieces)ee".utf8)
+        }
+        try torrent(length: 0).write(to: dir.appendingPathComponent("zero.torrent"))
+        try torrent(length: 1000).write(to: dir.appendingPathComponent("small.torrent"))
+        func load(_ file: String) -> String? {
+            let yaml = """
+            name: t
+            duration: 60s
+            regions: [{name: eu}]
+            swarms: [{name: f, torrent: \(file)}]
+            hosts:
+              - {group: a, up: 1Mbps, down: 1Mbps, app: {peer: {swarm: f, seed: true}}}
+            """
+            let path = dir.appendingPathComponent("s.yaml").path
+            do {
+                try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+                _ = try ScenarioLoader.load(path: path)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(load("small.torrent") == nil)
+        let e = try #require(load("zero.torrent"))
+        #expect(e.hasSuffix("s.yaml:4:29: error: swarms[0].torrent: the torrent's content is 0 bytes; a swarm's file must be between 1 byte and 1TiB"), "\(e)")
     }
 
     @Test func missingFileIsAClearError() {

@@ -123,6 +123,24 @@ let hello = "labs/00-hello/hello.yaml"
         #expect(times == times.sorted())
     }
 
+    /// The file holds every entry the report counts, the joins at time zero included, whatever the log's
+    /// capacity (the sink used to be attached after the joins were logged).
+    @Test(arguments: [[], ["--set", "options={log-capacity: 5}"]])
+    func eventsFileHoldsEveryRecordedEntry(extra: [String]) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("inetlab-events-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let r = try CLI.run(["run", hello, "--events", file.path, "--format", "json"] + extra)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let log = try #require(json["log"] as? [String: Any])
+        let recorded = try #require(log["recorded"] as? Int)
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == recorded)
+        let joins = lines.filter { $0.contains("\"kind\":\"host.join\"") }
+        #expect(joins.count == 8, "hello has 8 hosts joining at time zero")
+        #expect(joins.allSatisfy { $0.contains("\"time_ns\":0,") })
+    }
+
     @Test func helpComesFromArgumentParser() throws {
         let r = try CLI.run(["help", "run"])
         #expect(r.status == 0)
