@@ -72,7 +72,7 @@ struct Run: ParsableCommand {
         let progress = ProgressLine(enabled: !noProgress && isatty(STDERR_FILENO) == 1, end: run.endTime)
         let out = StandardOutput()
         if format == .text {
-            out.write("inetlab: \(loaded.spec.name), seed \(run.seed), \(run.hostNames.count) hosts, \(run.totalRounds) rounds of \(run.roundLength)\n")
+            out.write("inetlab: \(loaded.spec.name), seed \(run.seed), \(plural(run.hostNames.count, "host")), \(plural(run.totalRounds, "round")) of \(run.roundLength)\n")
             out.write(RunReport.roundTableHeader(swarm: !loaded.spec.swarms.isEmpty, dht: loaded.spec.usesDHT) + "\n")
         }
         var events: UInt64 = 0

@@ -311,6 +311,57 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
         #expect(e.hasSuffix("s.yaml:4:29: error: swarms[0].torrent: the torrent's content is 0 bytes; a swarm's file must be between 1 byte and 1TiB"), "\(e)")
     }
 
+    /// Durations that drive periodic events have lower bounds, and a run at most 100000 rounds
+    /// (`round: 1us` used to run away with memory).
+    @Test func roundsAndPeriodicTimersHaveLowerBounds() {
+        #expect(error(base + "\nround: 1us") == "s.yaml:9:8: error: round: must be at least 1ms, found 1us")
+        #expect(error(base + "\nround: 1ms") == nil)   // 60000 rounds
+        #expect(error(base.replacingOccurrences(of: "duration: 60s", with: "duration: 101s") + "\nround: 1ms")
+                == "s.yaml:9:8: error: round: the run would have 101000 rounds of 1ms; at most 100000: make 'round' longer or the run shorter")
+        #expect(error(base.replacingOccurrences(of: "duration: 60s", with: "rounds: 100001"))?
+                    .hasPrefix("s.yaml:2:9: error: rounds: the run would have 100001 rounds") == true)
+        #expect(error(base.replacingOccurrences(of: "duration: 60s", with: "rounds: 100000")) == nil)
+        #expect(error(base + "\n    app: {ping: {interval: 1us}}")?.hasSuffix("hosts[0].app.ping.interval: must be at least 1ms, found 1us") == true)
+        #expect(error(base + "\n    app: {ping: {interval: 1ms}}") == nil)
+        #expect(error(base + "\n    sessions: {session: {exponential: 1us}, downtime: {fixed: 1m}}")?.contains("the mean must be at least 1s, found 1us") == true)
+    }
+
+    /// A misspelt key is named (with a suggestion) before the complaint about the key it misspells.
+    @Test func aMisspeltKeyIsReportedBeforeTheMissingOne() {
+        let typo = base.replacingOccurrences(of: "duration: 60s", with: "duraton: 60s")
+        #expect(error(typo)?.hasPrefix("s.yaml:2:1: error: duraton: unknown key 'duraton'; expected one of: ") == true)
+        #expect(error(typo)?.hasSuffix("did you mean 'duration'?") == true)
+        // Without a near miss, the missing key is still what is reported.
+        #expect(error(base.replacingOccurrences(of: "duration: 60s\n", with: ""))?.contains("give how long to run") == true)
+    }
+
+    /// Files that cannot be read as text say so plainly, with no meaningless 0:0 position.
+    @Test func unreadableFilesSayWhatIsWrong() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("inetlab-read-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func loadError(_ path: String) -> String? {
+            do { _ = try ScenarioLoader.load(path: path); return nil } catch { return error.description }
+        }
+        let binary = dir.appendingPathComponent("binary.yaml").path
+        try Data("name: t\n".utf8 + [0xFF, 0xFE, 0x00]).write(to: URL(fileURLWithPath: binary))
+        #expect(loadError(binary) == "\(binary): error: not UTF-8 text (byte 8 is 0xFF); is it the right file?")
+        let latin1 = dir.appendingPathComponent("latin1.yaml").path
+        try Data("name: caf".utf8 + [0xE9] + Data("\n".utf8)).write(to: URL(fileURLWithPath: latin1))
+        #expect(loadError(latin1) == "\(latin1): error: not UTF-8 text (byte 9 is 0xE9); is it the right file?")
+        #expect(loadError(dir.path) == "\(dir.path): error: is a directory, not a file")
+        #expect(loadError("/dev/zero") == "/dev/zero: error: is a device, not a file")
+        #expect(loadError(dir.appendingPathComponent("none.yaml").path) == "\(dir.appendingPathComponent("none.yaml").path): error: no such file")
+        // A byte-order mark is fine.
+        let bom = dir.appendingPathComponent("bom.yaml").path
+        try Data([0xEF, 0xBB, 0xBF] + Data(base.utf8)).write(to: URL(fileURLWithPath: bom))
+        #expect(loadError(bom) == nil)
+        #expect(ScenarioLoader.firstInvalidUTF8(Array("héllo €𝄞".utf8)) == nil)
+        #expect(ScenarioLoader.firstInvalidUTF8([0x61, 0xC0, 0x80]) == 1)         // overlong
+        #expect(ScenarioLoader.firstInvalidUTF8([0x61, 0xED, 0xA0, 0x80]) == 1)   // a surrogate
+        #expect(ScenarioLoader.firstInvalidUTF8([0x61, 0x62, 0xE2, 0x82]) == 2)   // cut short
+    }
+
     @Test func missingFileIsAClearError() {
         #expect(throws: ScenarioError.self) { try ScenarioLoader.load(path: "/nonexistent/x.yaml") }
     }

@@ -218,12 +218,7 @@ private struct LabFileParts {
     func sourceError(at keyPath: String, _ message: String) -> ScenarioError { sourceMap.error(at: keyPath, message) }
 
     static func read(file: String, chain: [String]) throws(ScenarioError) -> LabFileParts {
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            throw ScenarioError(file: file, line: 0, column: 0, keyPath: "", message: "cannot read the file: \(ScenarioLoader.reason(error))")
-        }
+        let text = try ScenarioLoader.readText(file)
         let (spec, map) = try StrictYAMLDecoder().decodeWithSourceMap(LabFileSpec.self, from: text, file: file)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var parts: LabFileParts
