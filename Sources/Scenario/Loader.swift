@@ -21,19 +21,66 @@ public struct LoadedScenario: Sendable {
 public enum ScenarioLoader {
     /// Loads a scenario file. Every problem is a `ScenarioError` naming file:line:column.
     public static func load(path: String, overrides: [String] = []) throws(ScenarioError) -> LoadedScenario {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ScenarioError(file: path, line: 0, column: 0, keyPath: "", message: "cannot read the file: \(Self.reason(error))")
-        }
-        return try parse(text, file: path, overrides: overrides)
+        try parse(try readText(path), file: path, overrides: overrides)
     }
 
-    static func reason(_ error: any Error) -> String {
-        let ns = error as NSError
-        if ns.domain == NSCocoaErrorDomain && (ns.code == NSFileReadNoSuchFileError || ns.code == 260) { return "no such file" }
-        return ns.localizedDescription
+    /// The most a scenario or checks file may hold; far more than any real one.
+    static let maximumFileBytes = 16 << 20
+
+    /// Reads a scenario or checks file as UTF-8 text, saying plainly what is wrong otherwise (no such file,
+    /// a directory, a device, too large, not UTF-8 text), as `FILE: error: …` with no position.
+    static func readText(_ path: String) throws(ScenarioError) -> String {
+        func fail(_ message: String) -> ScenarioError { ScenarioError(file: path, line: 0, column: 0, keyPath: "", message: message) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw fail("no such file") }
+        if isDirectory.boolValue { throw fail("is a directory, not a file") }
+        // Regular files and pipes (`<(…)`) only: a device such as /dev/zero would never end.
+        let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+        if let type, type != .typeRegular {
+            let what = type == .typeCharacterSpecial || type == .typeBlockSpecial ? "a device" : type == .typeSocket ? "a socket" : nil
+            if let what { throw fail("is \(what), not a file") }
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw fail(FileManager.default.isReadableFile(atPath: path) ? "cannot be opened" : "cannot be read (permission denied)")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
+        } catch {
+            throw fail("cannot be read: \((error as NSError).localizedDescription)")
+        }
+        if data.count > maximumFileBytes { throw fail("is larger than \(maximumFileBytes >> 20) MiB; is it the right file?") }
+        let bytes = [UInt8](data)
+        if let bad = firstInvalidUTF8(bytes) {
+            throw fail("not UTF-8 text (byte \(bad) is 0x\(String(bytes[bad], radix: 16, uppercase: true))); is it the right file?")
+        }
+        // A byte-order mark is allowed (some Windows editors write one) and is not part of the text.
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        return String(decoding: bytes[start...], as: UTF8.self)
+    }
+
+    /// The 0-based offset of the first byte that does not belong to valid UTF-8, or nil.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            let length: Int
+            switch b {
+            case 0x00...0x7F: i += 1; continue
+            case 0xC2...0xDF: length = 2
+            case 0xE0...0xEF: length = 3
+            case 0xF0...0xF4: length = 4
+            default: return i
+            }
+            guard i + length <= bytes.count else { return i }
+            for k in 1..<length where bytes[i + k] & 0xC0 != 0x80 { return i }
+            // Overlong forms, UTF-16 surrogates and code points above U+10FFFF.
+            let b1 = bytes[i + 1]
+            if (b == 0xE0 && b1 < 0xA0) || (b == 0xED && b1 > 0x9F) || (b == 0xF0 && b1 < 0x90) || (b == 0xF4 && b1 > 0x8F) { return i }
+            i += length
+        }
+        return nil
     }
 
     /// Parses scenario text (for tests and built-in scenarios).
@@ -58,6 +105,11 @@ public enum ScenarioLoader {
                     metainfo = try Metainfo(bytes: [UInt8](data))
                 } catch {
                     throw map.error(at: "swarms[\(i)].torrent", "not a valid .torrent file: \(error)")
+                }
+                // The same bounds as 'file-size' (an empty torrent has nothing to share, and no pieces).
+                guard (1...(Int64(1) << 40)).contains(Int64(metainfo.totalLength)) else {
+                    throw map.error(at: "swarms[\(i)].torrent",
+                                    "the torrent's content is \(metainfo.totalLength) bytes; a swarm's file must be between 1 byte and 1TiB")
                 }
                 guard sw.requestSize.bytes <= metainfo.pieceLength else {
                     throw map.error(at: "swarms[\(i)].request-size", "must be at most the torrent's piece length (\(metainfo.pieceLength) bytes)")
@@ -135,6 +187,15 @@ public enum ScenarioLoader {
             if let f = g.app.fileClient {
                 try checkSwarm(f.swarm, at: "hosts[\(i)].app.file-client.swarm")
                 try check(f.server, at: "hosts[\(i)].app.file-client.server")
+                let server = s.hosts.first { $0.group == f.server || $0.hostNames.contains(f.server) }
+                guard let served = server?.app.fileServer else {
+                    throw map.error(at: "hosts[\(i)].app.file-client.server",
+                                    "'\(f.server)' does not run a file server (give its group 'app: {file-server: {swarm: \(f.swarm)}}')")
+                }
+                guard served.swarm == f.swarm else {
+                    throw map.error(at: "hosts[\(i)].app.file-client.server",
+                                    "'\(f.server)' serves swarm '\(served.swarm)', not '\(f.swarm)'")
+                }
             }
         }
         for (j, b) in s.dht.bootstrap.enumerated() {

@@ -72,8 +72,9 @@ public struct RunReport: Sendable, Codable, Hashable {
         public var repliesReceived: Int
         /// Replies / probes, 0…1.
         public var replyRatio: Double
-        public var rttMeanMs: Double?
-        public var rttMaxMs: Double
+        /// Mean and largest round-trip time, in ms (null without replies).
+        @NullEncoded public var rttMeanMs: Double?
+        @NullEncoded public var rttMaxMs: Double?
         public var connectsSucceeded: Int
         public var connectsFailed: Int
     }
@@ -132,7 +133,7 @@ extension ScenarioRun {
                 probesSent: probes, repliesReceived: replies,
                 replyRatio: probes > 0 ? round3(Double(replies) / Double(probes)) : 0,
                 rttMeanMs: replies > 0 ? round3(Double(rtt.nanoseconds) / Double(replies) / 1e6) : nil,
-                rttMaxMs: round3(Double((m.map(\.rttMax).max() ?? .zero).nanoseconds) / 1e6),
+                rttMaxMs: replies > 0 ? round3(Double((m.map(\.rttMax).max() ?? .zero).nanoseconds) / 1e6) : nil,
                 connectsSucceeded: m.reduce(0) { $0 + $1.connectsSucceeded }, connectsFailed: m.reduce(0) { $0 + $1.connectsFailed })
         }
         var groups: [RunReport.GroupReport] = []
@@ -179,6 +180,9 @@ extension ScenarioRun {
 
 func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 
+/// `1 round`, `12 rounds`.
+public func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
 extension RunReport {
     /// The report as one JSON document: snake_case keys, sorted, pretty-printed, ending in a newline.
     public func json() -> String {
@@ -200,7 +204,7 @@ extension RunReport {
         var out: [String] = []
         out.append("scenario     \(scenario) (\(file))")
         out.append("seed         \(seed)")
-        out.append("virtual time \(virtualTime) in \(rounds.count) rounds of \(formatDecimal(roundLengthS, places: 3))s; \(eventsDelivered) events")
+        out.append("virtual time \(virtualTime) in \(plural(rounds.count, "round")) of \(formatDecimal(roundLengthS, places: 3))s; \(eventsDelivered) events")
         out.append("hosts        \(hosts.total) (\(hosts.public) public, \(hosts.behindNat) behind NAT), \(hosts.running) running at the end")
         out.append("traffic      \(totals.packetsSent) packets / \(humanBytes(totals.bytesSent)) sent, \(totals.packetsReceived) packets / \(humanBytes(totals.bytesReceived)) received")
         out.append("dropped      \(totals.droppedNat) by NATs, \(totals.droppedLoss) lost, \(totals.droppedDown) at down links or hosts, \(totals.droppedPartition) by partitions")
@@ -209,12 +213,12 @@ extension RunReport {
         }
         out.append("connections  \(totals.connectionsOpened) opened, \(totals.connectionsAccepted) accepted, \(totals.connectionsFailed) failed")
         if let p = ping {
-            let rtt = p.rttMeanMs.map { "mean RTT \(formatDecimal($0, places: 1)) ms, max \(formatDecimal(p.rttMaxMs, places: 1)) ms" } ?? "no replies"
+            let rtt = p.rttMeanMs.map { "mean RTT \(formatDecimal($0, places: 1)) ms, max \(formatDecimal(p.rttMaxMs ?? 0, places: 1)) ms" } ?? "no replies"
             out.append("ping         \(p.repliesReceived)/\(p.probesSent) probes answered (\(formatDecimal(p.replyRatio * 100, places: 1))%), \(rtt)")
         }
         for s in swarms {
             let dist = s.distributionTimeS.map { "distribution time \(formatDecimal($0, places: 1)) s" } ?? "not everyone finished"
-            out.append("swarm        \(s.name): \(humanBytes(s.fileBytes)) in \(s.pieces) pieces; \(s.completed)/\(s.leechers) leechers complete, \(dist)")
+            out.append("swarm        \(s.name): \(humanBytes(s.fileBytes)) in \(plural(s.pieces, "piece")); \(s.completed)/\(s.leechers) leechers complete, \(dist)")
             out.append("             lower bounds: P2P \(formatDecimal(s.lowerBoundP2pS, places: 1)) s, client-server \(formatDecimal(s.lowerBoundClientServerS, places: 1)) s; uplink use \(formatDecimal(s.uplinkUtilisation * 100, places: 1))%")
             out.append("             \(s.connectable) connectable, \(s.unconnectable) behind NATs without a forward")
             if s.discovery != "tracker" || s.stranded > 0 {
@@ -257,7 +261,8 @@ extension RunReport {
 
     /// One line of the per-round text table.
     public static func roundLine(_ r: RoundRow) -> String {
-        func col(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+        // Right-aligned, and always at least one space from the column before, even when a value is wider.
+        func col(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(1, w - s.count)) + s }
         let rtt = r.pingRttMeanMs.map { formatDecimal($0, places: 1) } ?? "-"
         return col("\(r.round)", 5) + col(formatDecimal(r.timeS, places: 1) + "s", 7) + col("\(r.events)", 9) + col("\(r.hostsRunning)", 9)
             + col("\(r.packetsSent)", 11) + col(humanBytes(r.bytesSent), 12) + col("\(r.droppedNat)", 10) + col("\(r.droppedLoss)", 6)

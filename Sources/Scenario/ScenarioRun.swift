@@ -23,7 +23,7 @@ public struct RoundRow: Sendable, Hashable, Codable {
     public var pingProbes: Int
     public var pingReplies: Int
     /// Mean round-trip time of the replies received this round, in milliseconds (nil if none).
-    public var pingRttMeanMs: Double?
+    @NullEncoded public var pingRttMeanMs: Double?
     /// Injections applied during the round, e.g. `crash server`.
     public var injections: [String]
     /// The first swarm's leechers complete so far (nil without a swarm).
@@ -47,15 +47,15 @@ public struct RoundRow: Sendable, Hashable, Codable {
         public var lookups: Int
         public var succeeded: Int
         /// Hops and latency (ms) of those lookups: mean, median, 95th percentile (nil if none finished).
-        public var hopsMean: Double?
-        public var hopsMedian: Double?
-        public var hopsP95: Double?
-        public var latencyMeanMs: Double?
-        public var latencyMedianMs: Double?
-        public var latencyP95Ms: Double?
+        @NullEncoded public var hopsMean: Double?
+        @NullEncoded public var hopsMedian: Double?
+        @NullEncoded public var hopsP95: Double?
+        @NullEncoded public var latencyMeanMs: Double?
+        @NullEncoded public var latencyMedianMs: Double?
+        @NullEncoded public var latencyP95Ms: Double?
         /// Queries per lookup, and peers found per get_peers lookup, means (nil if none finished).
-        public var messagesMean: Double?
-        public var peersPerGetPeersMean: Double?
+        @NullEncoded public var messagesMean: Double?
+        @NullEncoded public var peersPerGetPeersMean: Double?
         /// Queries all nodes sent during the round.
         public var queries: Int
         /// Nodes running at the end of the round, their mean routing-table fill (0…1), and (info-hash, peer)
@@ -120,7 +120,11 @@ public final class ScenarioRun {
     ///   - seed: overrides the scenario's seed.
     ///   - threads: worker threads; any value gives the same run.
     ///   - keepCheckpoints: keep a full checkpoint at each round boundary (for step-back).
-    public init(_ scenario: LoadedScenario, seed: UInt64? = nil, threads: Int = 1, keepCheckpoints: Bool = false) {
+    ///   - logSink: receives every event-log entry as it is finalised, with the host names to show it
+    ///     (for `--events FILE`). It is attached before the entries of time zero (the hosts joining) are
+    ///     logged, so it sees every entry the report's `log.recorded` counts.
+    public init(_ scenario: LoadedScenario, seed: UInt64? = nil, threads: Int = 1, keepCheckpoints: Bool = false,
+                logSink: ((_ entry: LogEntry, _ hostNames: [String]) -> Void)? = nil) {
         let spec = scenario.spec
         self.scenario = scenario
         self.seed = seed ?? spec.seed
@@ -254,6 +258,10 @@ public final class ScenarioRun {
         builder.replaceHosts(nodes)
         simulation = builder.build(seed: self.seed, threads: threads, connectTimeout: spec.options.connectTimeout.duration,
                                    logNATDrops: spec.options.logNatDrops, logCapacity: spec.options.logCapacity)
+        if let logSink {
+            let names = hostNames
+            simulation.logSink = { logSink($0, names) }
+        }
         for inj in spec.timeline { schedule(inj) }
         for (t, c) in churnControls + sessionControls { simulation.state.scheduleControl(c, at: t) }
         // Apply what happens at time zero (hosts joining), so the state at the start shows them up.

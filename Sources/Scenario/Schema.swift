@@ -50,7 +50,9 @@ public struct ScenarioSpec: Codable, Sendable, Hashable {
         timeline = try c.decodeIfPresent([InjectionSpec].self, forKey: .timeline) ?? []
         dht = try c.decodeIfPresent(DHTSpec.self, forKey: .dht) ?? DHTSpec()
         options = try c.decodeIfPresent(OptionsSpec.self, forKey: .options) ?? OptionsSpec()
-        guard round.duration > .zero else { throw ScenarioValidation("must be longer than 0s", key: CodingKeys.round) }
+        guard round.duration >= Self.minimumRound else {
+            throw ScenarioValidation("must be at least \(TimeSpan(Self.minimumRound)), found \(round)", key: CodingKeys.round)
+        }
         switch (duration, rounds) {
         case (nil, nil): throw ScenarioValidation("give how long to run: 'duration' (e.g. 120s) or 'rounds' (e.g. 12)")
         case (.some, .some): throw ScenarioValidation("give 'duration' or 'rounds', not both", key: CodingKeys.rounds)
@@ -58,9 +60,20 @@ public struct ScenarioSpec: Codable, Sendable, Hashable {
         case (nil, let r?) where r < 1: throw ScenarioValidation("must be at least 1, found \(r)", key: CodingKeys.rounds)
         default: break
         }
+        // Every round stores a row (and the dashboard a checkpoint): a run of millions of rounds would
+        // exhaust memory long before it ended.
+        let roundCount = ((endTime - SimTime.zero).nanoseconds + round.duration.nanoseconds - 1) / round.duration.nanoseconds
+        if roundCount > Self.maximumRounds {
+            throw ScenarioValidation("the run would have \(roundCount) rounds of \(round); at most \(Self.maximumRounds): make 'round' longer or the run shorter",
+                                     key: rounds == nil ? CodingKeys.round : CodingKeys.rounds)
+        }
         guard !regions.isEmpty else { throw ScenarioValidation("define at least one region", key: CodingKeys.regions) }
         guard !hosts.isEmpty else { throw ScenarioValidation("define at least one host group", key: CodingKeys.hosts) }
     }
+
+    /// The shortest round, and the most rounds a run may have.
+    public static let minimumRound = SimDuration.milliseconds(1)
+    public static let maximumRounds: Int64 = 100_000
 
     /// Whether any host runs a DHT node (a peer of a `dht: true` swarm, or a `dht-node` host).
     public var usesDHT: Bool { swarms.contains(where: \.dht) || hosts.contains { $0.app.dhtNode != nil } }
@@ -477,7 +490,8 @@ public struct DurationDistributionSpec: Codable, Sendable, Hashable {
         guard given.count == 1, let mean = given.first else {
             throw ScenarioValidation("give exactly one of exponential, pareto or fixed with its mean, e.g. {exponential: 10m}")
         }
-        guard mean.duration > .zero else { throw ScenarioValidation("the mean must be longer than 0s") }
+        // Like churn's 'every': shorter sessions would schedule millions of departures and returns.
+        guard mean.duration >= .seconds(1) else { throw ScenarioValidation("the mean must be at least 1s, found \(mean)") }
         if pareto != nil {
             guard let a = shape, a > 1, a.isFinite else { throw ScenarioValidation("a Pareto distribution needs 'shape' above 1 (e.g. 1.5)", key: CodingKeys.shape) }
         } else if shape != nil {
@@ -512,7 +526,7 @@ public struct PingSpec: Codable, Sendable, Hashable {
         port = try c.decodeIfPresent(UInt16.self, forKey: .port) ?? 7
         size = try c.decodeIfPresent(ByteCount.self, forKey: .size) ?? ByteCount(bytes: 64)
         connectEvery = try c.decodeIfPresent(Int.self, forKey: .connectEvery) ?? 0
-        guard interval.duration > .zero else { throw ScenarioValidation("must be longer than 0s", key: CodingKeys.interval) }
+        guard interval.duration >= .milliseconds(1) else { throw ScenarioValidation("must be at least 1ms, found \(interval)", key: CodingKeys.interval) }
         guard (28...65_507).contains(size.bytes) else { throw ScenarioValidation("a datagram is 28 to 65507 bytes, found \(size.bytes)", key: CodingKeys.size) }
         guard connectEvery >= 0 else { throw ScenarioValidation("must be 0 or more", key: CodingKeys.connectEvery) }
     }

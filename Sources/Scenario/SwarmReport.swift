@@ -15,7 +15,7 @@ public struct SwarmReport: Sendable, Codable, Hashable {
     public var leechers: Int
     /// Leechers that completed, and when the last of them did (the distribution time), in seconds.
     public var completed: Int
-    public var distributionTimeS: Double?
+    @NullEncoded public var distributionTimeS: Double?
     /// Fraction of leechers complete at times (seconds), one point per completion.
     public var completionCdf: [CDFPoint]
     /// Kurose & Ross lower bounds for these peers' capacities, in seconds.
@@ -53,7 +53,7 @@ public struct SwarmReport: Sendable, Codable, Hashable {
         public var count: Int
         public var completed: Int
         /// Mean time from joining to completing, seconds (nil if none completed).
-        public var meanCompletionS: Double?
+        @NullEncoded public var meanCompletionS: Double?
     }
 
     public struct PeerReport: Sendable, Codable, Hashable {
@@ -63,14 +63,14 @@ public struct SwarmReport: Sendable, Codable, Hashable {
         public var role: String
         public var nat: String
         public var connectable: Bool
-        public var joinedS: Double?
+        @NullEncoded public var joinedS: Double?
         /// Seconds from joining to completing, and from joining to the first complete piece.
-        public var completionS: Double?
-        public var firstPieceS: Double?
+        @NullEncoded public var completionS: Double?
+        @NullEncoded public var firstPieceS: Double?
         public var uploaded: Int64
         public var downloaded: Int64
         /// Uploaded over downloaded (nil if nothing downloaded).
-        public var shareRatio: Double?
+        @NullEncoded public var shareRatio: Double?
         public var timeChokedS: Double
         public var connections: Int
         public var connectFailures: Int
@@ -84,7 +84,7 @@ public struct SwarmReport: Sendable, Codable, Hashable {
 public struct ClientServerReport: Sendable, Codable, Hashable {
     public var clients: Int
     public var completed: Int
-    public var distributionTimeS: Double?
+    @NullEncoded public var distributionTimeS: Double?
     public var lowerBoundS: Double
 }
 

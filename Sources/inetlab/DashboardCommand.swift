@@ -29,6 +29,23 @@ struct DashboardCommand: ParsableCommand {
 
     @OptionGroup var options: DashboardOptions
 
+    /// Words that are no subcommand (`inetlab nonsense`) land here, since the dashboard is the default.
+    @Argument(help: .hidden)
+    var unexpected: [String] = []
+
+    func validate() throws {
+        guard let word = unexpected.first else { return }
+        let names = Inetlab.configuration.subcommands.map { $0._commandName }
+        var message = "error: unknown subcommand '\(word)'; subcommands: \(names.joined(separator: ", ")) (see 'inetlab --help')"
+        if word.hasSuffix(".yaml") || word.hasSuffix(".yml") || FileManager.default.fileExists(atPath: word) {
+            message += "; to open a scenario or a lab: inetlab open \(word)"
+        } else if let guess = names.first(where: { editDistance($0, word) <= 2 }) {
+            message += "; did you mean '\(guess)'?"
+        }
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        throw ExitCode.validationFailure
+    }
+
     func run() throws {
         let builtin = BuiltinScenario.default
         let loaded: LoadedScenario
@@ -99,4 +116,20 @@ func openDashboard(_ loaded: LoadedScenario, options: DashboardOptions, handout:
     host.start()
     DashboardLoop.run(backend: terminal, host: host, ascii: terminal.asciiOnly, handout: handout)
     host.stop()
+}
+
+/// Levenshtein distance, for suggesting a subcommand.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var row = Array(0...b.count)
+    for i in 1...max(1, a.count) where !a.isEmpty {
+        var previous = row[0]
+        row[0] = i
+        for j in stride(from: 1, through: b.count, by: 1) {
+            let saved = row[j]
+            row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+            previous = saved
+        }
+    }
+    return a.isEmpty ? b.count : row[b.count]
 }

@@ -121,7 +121,7 @@ struct Check: ParsableCommand {
           inetlab check labs/01-client-server-vs-p2p
           inetlab check 02 --seed 3
           inetlab check labs/03-incentives --format json > grade.json
-          inetlab check labs/02-piece-selection --only rarest-beats-random
+          inetlab check labs/02-piece-selection --only rarest-keeps-pieces-available
         """)
 
     @Argument(help: "A lab folder (or its checks file), or a bundled lab's name or number, e.g. 02.", completion: .directory)

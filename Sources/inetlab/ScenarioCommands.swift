@@ -58,7 +58,6 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let loaded = try loadOrExit(scenario, overrides: overrides)
-        let run = ScenarioRun(loaded, seed: seed, threads: threads)
         var eventFile: EventFileWriter?
         if let events {
             guard let writer = EventFileWriter(path: events) else {
@@ -66,13 +65,14 @@ struct Run: ParsableCommand {
                 throw ExitCode(1)
             }
             eventFile = writer
-            let names = run.hostNames
-            run.simulation.logSink = { writer.write($0.jsonLine(hostNames: names)) }
         }
+        // The sink is attached while the run is built, so the file also gets the entries of time zero (joins).
+        let run = ScenarioRun(loaded, seed: seed, threads: threads,
+                              logSink: eventFile.map { writer in { entry, names in writer.write(entry.jsonLine(hostNames: names)) } })
         let progress = ProgressLine(enabled: !noProgress && isatty(STDERR_FILENO) == 1, end: run.endTime)
         let out = StandardOutput()
         if format == .text {
-            out.write("inetlab: \(loaded.spec.name), seed \(run.seed), \(run.hostNames.count) hosts, \(run.totalRounds) rounds of \(run.roundLength)\n")
+            out.write("inetlab: \(loaded.spec.name), seed \(run.seed), \(plural(run.hostNames.count, "host")), \(plural(run.totalRounds, "round")) of \(run.roundLength)\n")
             out.write(RunReport.roundTableHeader(swarm: !loaded.spec.swarms.isEmpty, dht: loaded.spec.usesDHT) + "\n")
         }
         var events: UInt64 = 0

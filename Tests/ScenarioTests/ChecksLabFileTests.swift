@@ -73,6 +73,23 @@ private func loadError(_ path: String) -> ScenarioError? {
         #expect(e3.message.contains("unknown key 'probes_snt' in ping"))
     }
 
+    @Test func tooDeepAnExpressionIsALocatedError() throws {
+        let lab = try TempLab()
+        defer { lab.remove() }
+        let deep = String(repeating: "(", count: 5000) + "ping.reply_ratio" + String(repeating: ")", count: 5000) + " > 0"
+        let path = try lab.write("deep.yaml", """
+            runs: {h: hello.yaml}
+            checks:
+              - id: a
+                description: d
+                expect: \(deep)
+                hint: h
+            """)
+        let e = try #require(loadError(path))
+        // The 201st '(' is the first one too deep: column 13 + 200.
+        #expect(e.description.hasPrefix("\(path):5:213: error: checks[0].expect: the expression nests too deeply"))
+    }
+
     /// A mistake inside a filter over rounds cannot be seen before the run (there are no rounds yet);
     /// it is found when the checks are evaluated, and located the same way.
     @Test func mistakesFoundAfterTheRunAreLocatedToo() throws {
@@ -194,6 +211,76 @@ private func loadError(_ path: String) -> ScenarioError? {
 
         let cycle = try lab.write("cycle/checks.yaml", "extends: checks.yaml\n")
         #expect(loadError(cycle)?.message.contains("a cycle") == true)
+    }
+
+    /// With several runs, a bare path in a check without `run:` gets the documented advice at load time,
+    /// even when the check names no run at all (the message used to list no runs: "a run's name ()").
+    @Test func aBarePathOverSeveralRunsAsksForARun() throws {
+        let lab = try TempLab()
+        defer { lab.remove() }
+        func file(_ expect: String) throws -> String {
+            try lab.write("c\(UUID().uuidString).yaml", """
+                runs:
+                  one: hello.yaml
+                  two: {file: hello.yaml, seed: 3}
+                checks:
+                  - id: a
+                    description: d
+                    expect: \(expect)
+                    hint: h
+                """)
+        }
+        let bare = try file("ping.reply_ratio > 0.5")
+        let e1 = try #require(loadError(bare))
+        #expect(e1.description == "\(bare):7:13: error: checks[0].expect: this check compares runs (one, two); write which run's 'ping' (e.g. one.ping), or give the check a 'run:'")
+        // Also when another part of the check names a run.
+        let mixed = try file("one.seed > 0 and ping.reply_ratio > 0.5")
+        let e2 = try #require(loadError(mixed))
+        #expect((e2.line, e2.column) == (7, 30))
+        #expect(e2.message.hasPrefix("this check compares runs (one, two)"))
+        // A name that is neither a run nor a report key is unknown, with a suggestion.
+        let typo = try #require(loadError(try file("pnig.reply_ratio > 0.5")))
+        #expect(typo.message.hasPrefix("unknown name 'pnig'"))
+        #expect(typo.message.contains("a run's name (one, two)") && typo.message.contains("did you mean 'one.ping'?"))
+        // Paths that start with a run's name load.
+        #expect(loadError(try file("one.ping.reply_ratio >= two.ping.reply_ratio * 0")) == nil)
+    }
+
+    /// A run's own `seed:` wins over the lab's top-level `seed:`, which is only the default of the other
+    /// runs; `--seed` overrides both (it used to be `--seed`, then the lab's, then the run's: a run's own
+    /// seed was ignored whenever the lab had one).
+    @Test func aRunsOwnSeedBeatsTheLabsAndSeedOverridesBoth() throws {
+        let lab = try TempLab()
+        defer { lab.remove() }
+        _ = try lab.write("checks.yaml", """
+            seed: 5
+            runs:
+              pinned: {file: hello.yaml, seed: 9}
+              plain: hello.yaml
+            checks:
+              - {id: s, description: d, expect: pinned.seed == 9 and plain.seed == 5, hint: h}
+            """)
+        let loaded = try Lab.load(path: lab.dir.path)
+        #expect(loaded.runs.map { $0.seed(in: loaded) } == [9, 5])
+        #expect(loaded.runs.map { $0.seed(in: loaded, override: 3) } == [3, 3])
+        let report = try LabRunner.run(loaded, threads: 2)
+        #expect(report.runs.map(\.name) == ["pinned", "plain"])
+        #expect(report.runs.map(\.seed) == [9, 5])
+        #expect(report.passed)
+        let overridden = try LabRunner.run(loaded, seed: 3, threads: 2)
+        #expect(overridden.runs.map(\.seed) == [3, 3])
+        #expect(!overridden.passed)
+
+        // Without a top-level seed, a run with none uses its scenario's own (hello.yaml: 7).
+        _ = try lab.write("no-default/checks.yaml", """
+            runs:
+              pinned: {file: ../hello.yaml, seed: 9}
+              plain: ../hello.yaml
+            checks:
+              - {id: s, description: d, expect: pinned.seed == 9 and plain.seed == 7, hint: h}
+            """)
+        let noDefault = try Lab.load(path: lab.dir.appendingPathComponent("no-default").path)
+        #expect(noDefault.runs.map { $0.seed(in: noDefault) } == [9, nil])
     }
 
     /// End to end over the hello scenario (the server is down from 60 s to 90 s): one check holds, one does not.

@@ -103,6 +103,29 @@ private func authoringError(_ text: String, runs: [String: CheckValue] = ["a": s
         #expect(e.offset == offset, "\(text): \(e.message)")
         #expect(e.message.contains(phrase), "\(text): \(e.message)")
     }
+
+    /// Deep nesting is refused with an error instead of overflowing the stack (5000 levels used to crash).
+    @Test func nestingDeeperThanTheLimitIsASyntaxError() throws {
+        func parens(_ n: Int) -> String { String(repeating: "(", count: n) + "1" + String(repeating: ")", count: n) + " > 0" }
+        // At the limit it still parses and evaluates (the top level counts as one level).
+        #expect(try value(parens(ExprParser.maxDepth - 1)) == .bool(true))
+        #expect(try value("1" + String(repeating: " + 1", count: 150) + " == 151") == .bool(true))
+        let cases: [(String, Int)] = [
+            (parens(ExprParser.maxDepth), 200),          // the 201st '('
+            (parens(5000), 200),
+            (String(repeating: "abs(", count: 5000) + "1" + String(repeating: ")", count: 5000), 800),
+            (String(repeating: "not ", count: 5000) + "true", 796),
+            (String(repeating: "-", count: 5000) + "1", 199),
+            ("1" + String(repeating: " + 1", count: 5000) + " > 0", 800),   // a chain deepens the tree, not the parser
+            ("rounds" + String(repeating: ".a", count: 5000), 405),
+            ("rounds" + String(repeating: "[0]", count: 5000), 603),
+        ]
+        for (text, offset) in cases {
+            let e = try #require(syntaxError(text), "\(text.prefix(20))… parsed")
+            #expect(e.message.contains("nests too deeply (more than 200 levels"), "\(text.prefix(20))…: \(e.message)")
+            #expect(e.offset == offset, "\(text.prefix(20))…")
+        }
+    }
 }
 
 @Suite struct ChecksEvaluationTests {

@@ -25,6 +25,59 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
         #expect(reports[0].contains("\"fingerprint\""))
     }
 
+    /// A sink given to the run sees every entry the log records, those of time zero (the joins) included.
+    @Test func logSinkSeesEveryRecordedEntry() throws {
+        var seen: [LogEntry] = []
+        var names: [String] = []
+        let run = ScenarioRun(try hello(["options={log-capacity: 5}"]), logSink: { entry, hostNames in
+            seen.append(entry)
+            names = hostNames
+        })
+        #expect(seen.filter { $0.kind == "host.join" }.count == 8)
+        run.runToEnd()
+        let report = run.report()
+        #expect(seen.count == report.log.recorded)
+        #expect(report.log.retained == 5)
+        #expect(names == run.hostNames)
+    }
+
+    /// Keys documented as null are in the JSON with the value null, not left out (synthesized Codable
+    /// skips nil optionals); keys documented as absent stay absent.
+    @Test func jsonShowsDocumentedNullsAsNull() throws {
+        func object(_ json: String) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        }
+        // hello at time zero: ping hosts, no probes yet.
+        let start = try object(ScenarioRun(try hello()).report().json())
+        let ping = try #require(start["ping"] as? [String: Any])
+        #expect(ping["rtt_mean_ms"] is NSNull)
+        #expect(ping["rtt_max_ms"] is NSNull)
+        #expect(start["client_server"] == nil && start["dht"] == nil)
+
+        // hello run to the end: the round after the crash at 60 s has no replies.
+        let run = ScenarioRun(try hello())
+        run.runToEnd()
+        let end = try object(run.report().json())
+        let rounds = try #require(end["rounds"] as? [[String: Any]])
+        let silent = try #require(rounds.first { ($0["time_s"] as? Double) == 70 })
+        #expect(silent["ping_replies"] as? Int == 0)
+        #expect(silent["ping_rtt_mean_ms"] is NSNull)
+        #expect(rounds.allSatisfy { $0["swarm_completed"] == nil && $0["dht"] == nil })
+
+        // A swarm one second in: the peers have joined, nobody has finished, some have downloaded nothing yet.
+        let swarmFile = repoRoot.appendingPathComponent("labs/00-hello/swarm.yaml").path
+        let swarmRun = ScenarioRun(try ScenarioLoader.load(path: swarmFile))
+        swarmRun.advance(to: .seconds(1))
+        let swarmStart = try object(swarmRun.report().json())
+        let swarm = try #require((swarmStart["swarms"] as? [[String: Any]])?.first)
+        #expect(swarm["distribution_time_s"] is NSNull)
+        #expect((swarm["free_riders"] as? [String: Any])?["mean_completion_s"] is NSNull)
+        let peers = try #require(swarm["peers_detail"] as? [[String: Any]])
+        let idle = try #require(peers.first { $0["role"] as? String == "leecher" && $0["downloaded"] as? Int == 0 })
+        for key in ["completion_s", "first_piece_s", "share_ratio"] { #expect(idle[key] is NSNull, "\(key)") }
+        #expect((swarmStart["client_server"] as? [String: Any])?["distribution_time_s"] is NSNull)
+    }
+
     /// The parallel executor on the lab scenarios that stress it most: a tracker crash (a control action
     /// between windows) with NATs and the DHT, Poisson arrivals, and churn. Every thread count must give
     /// the same report, fingerprint included.
@@ -200,6 +253,113 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
         #expect(e.hasPrefix("s.yaml:4:"), "\(e)")
         #expect(e.contains("swarms[0].request-size") && e.contains("piece length"))
         #expect(error(yaml.replacingOccurrences(of: "128KiB", with: "64KiB")) == nil)
+    }
+
+    /// A file client's server must run a file server, and of the client's swarm (it used to pass, then
+    /// fetch nothing, or a file of another size).
+    @Test func fileClientNeedsAServerOfItsSwarm() throws {
+        func scenario(server: String, clientSwarm: String = "a") -> String {
+            """
+            name: fc
+            duration: 60s
+            regions: [{name: eu}]
+            swarms: [{name: a, file-size: 1MiB}, {name: b, file-size: 2MiB}]
+            hosts:
+              - {group: origin, up: 10Mbps, down: 10Mbps, app: {file-server: {swarm: a}}}
+              - {group: idle, up: 1Mbps, down: 1Mbps}
+              - {group: client, count: 2, up: 1Mbps, down: 1Mbps, app: {file-client: {swarm: \(clientSwarm), server: \(server)}}}
+            """
+        }
+        #expect(error(scenario(server: "origin")) == nil)
+        #expect(error(scenario(server: "idle")) == "s.yaml:8:93: error: hosts[2].app.file-client.server: 'idle' does not run a file server (give its group 'app: {file-server: {swarm: a}}')")
+        #expect(error(scenario(server: "client-1")) == "s.yaml:8:93: error: hosts[2].app.file-client.server: 'client-1' does not run a file server (give its group 'app: {file-server: {swarm: a}}')")
+        #expect(error(scenario(server: "origin", clientSwarm: "b")) == "s.yaml:8:93: error: hosts[2].app.file-client.server: 'origin' serves swarm 'a', not 'b'")
+        #expect(error(scenario(server: "nobody"))?.contains("no host or group named 'nobody'") == true)
+    }
+
+    /// A .torrent's content has the bounds of 'file-size': a 0-byte torrent used to run, with nothing to share.
+    @Test func torrentSizeHasTheBoundsOfFileSize() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("inetlab-torrent-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func torrent(length: Int) -> Data {
+            let pieces = length == 0 ? "" : String(repeating: "x", count: 20)
+            return Data("d4:infod6:lengthi\(length)e4:name4:file12:piece lengthi16384e6:pieces\(pieces.count):\(pieces)ee".utf8)
+        }
+        try torrent(length: 0).write(to: dir.appendingPathComponent("zero.torrent"))
+        try torrent(length: 1000).write(to: dir.appendingPathComponent("small.torrent"))
+        func load(_ file: String) -> String? {
+            let yaml = """
+            name: t
+            duration: 60s
+            regions: [{name: eu}]
+            swarms: [{name: f, torrent: \(file)}]
+            hosts:
+              - {group: a, up: 1Mbps, down: 1Mbps, app: {peer: {swarm: f, seed: true}}}
+            """
+            let path = dir.appendingPathComponent("s.yaml").path
+            do {
+                try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+                _ = try ScenarioLoader.load(path: path)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(load("small.torrent") == nil)
+        let e = try #require(load("zero.torrent"))
+        #expect(e.hasSuffix("s.yaml:4:29: error: swarms[0].torrent: the torrent's content is 0 bytes; a swarm's file must be between 1 byte and 1TiB"), "\(e)")
+    }
+
+    /// Durations that drive periodic events have lower bounds, and a run at most 100000 rounds
+    /// (`round: 1us` used to run away with memory).
+    @Test func roundsAndPeriodicTimersHaveLowerBounds() {
+        #expect(error(base + "\nround: 1us") == "s.yaml:9:8: error: round: must be at least 1ms, found 1us")
+        #expect(error(base + "\nround: 1ms") == nil)   // 60000 rounds
+        #expect(error(base.replacingOccurrences(of: "duration: 60s", with: "duration: 101s") + "\nround: 1ms")
+                == "s.yaml:9:8: error: round: the run would have 101000 rounds of 1ms; at most 100000: make 'round' longer or the run shorter")
+        #expect(error(base.replacingOccurrences(of: "duration: 60s", with: "rounds: 100001"))?
+                    .hasPrefix("s.yaml:2:9: error: rounds: the run would have 100001 rounds") == true)
+        #expect(error(base.replacingOccurrences(of: "duration: 60s", with: "rounds: 100000")) == nil)
+        #expect(error(base + "\n    app: {ping: {interval: 1us}}")?.hasSuffix("hosts[0].app.ping.interval: must be at least 1ms, found 1us") == true)
+        #expect(error(base + "\n    app: {ping: {interval: 1ms}}") == nil)
+        #expect(error(base + "\n    sessions: {session: {exponential: 1us}, downtime: {fixed: 1m}}")?.contains("the mean must be at least 1s, found 1us") == true)
+    }
+
+    /// A misspelt key is named (with a suggestion) before the complaint about the key it misspells.
+    @Test func aMisspeltKeyIsReportedBeforeTheMissingOne() {
+        let typo = base.replacingOccurrences(of: "duration: 60s", with: "duraton: 60s")
+        #expect(error(typo)?.hasPrefix("s.yaml:2:1: error: duraton: unknown key 'duraton'; expected one of: ") == true)
+        #expect(error(typo)?.hasSuffix("did you mean 'duration'?") == true)
+        // Without a near miss, the missing key is still what is reported.
+        #expect(error(base.replacingOccurrences(of: "duration: 60s\n", with: ""))?.contains("give how long to run") == true)
+    }
+
+    /// Files that cannot be read as text say so plainly, with no meaningless 0:0 position.
+    @Test func unreadableFilesSayWhatIsWrong() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("inetlab-read-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func loadError(_ path: String) -> String? {
+            do { _ = try ScenarioLoader.load(path: path); return nil } catch { return error.description }
+        }
+        let binary = dir.appendingPathComponent("binary.yaml").path
+        try Data("name: t\n".utf8 + [0xFF, 0xFE, 0x00]).write(to: URL(fileURLWithPath: binary))
+        #expect(loadError(binary) == "\(binary): error: not UTF-8 text (byte 8 is 0xFF); is it the right file?")
+        let latin1 = dir.appendingPathComponent("latin1.yaml").path
+        try Data("name: caf".utf8 + [0xE9] + Data("\n".utf8)).write(to: URL(fileURLWithPath: latin1))
+        #expect(loadError(latin1) == "\(latin1): error: not UTF-8 text (byte 9 is 0xE9); is it the right file?")
+        #expect(loadError(dir.path) == "\(dir.path): error: is a directory, not a file")
+        #expect(loadError("/dev/zero") == "/dev/zero: error: is a device, not a file")
+        #expect(loadError(dir.appendingPathComponent("none.yaml").path) == "\(dir.appendingPathComponent("none.yaml").path): error: no such file")
+        // A byte-order mark is fine.
+        let bom = dir.appendingPathComponent("bom.yaml").path
+        try Data([0xEF, 0xBB, 0xBF] + Data(base.utf8)).write(to: URL(fileURLWithPath: bom))
+        #expect(loadError(bom) == nil)
+        #expect(ScenarioLoader.firstInvalidUTF8(Array("héllo €𝄞".utf8)) == nil)
+        #expect(ScenarioLoader.firstInvalidUTF8([0x61, 0xC0, 0x80]) == 1)         // overlong
+        #expect(ScenarioLoader.firstInvalidUTF8([0x61, 0xED, 0xA0, 0x80]) == 1)   // a surrogate
+        #expect(ScenarioLoader.firstInvalidUTF8([0x61, 0x62, 0xE2, 0x82]) == 2)   // cut short
     }
 
     @Test func missingFileIsAClearError() {

@@ -123,6 +123,72 @@ let hello = "labs/00-hello/hello.yaml"
         #expect(times == times.sorted())
     }
 
+    /// The file holds every entry the report counts, the joins at time zero included, whatever the log's
+    /// capacity (the sink used to be attached after the joins were logged).
+    @Test(arguments: [[], ["--set", "options={log-capacity: 5}"]])
+    func eventsFileHoldsEveryRecordedEntry(extra: [String]) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("inetlab-events-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let r = try CLI.run(["run", hello, "--events", file.path, "--format", "json"] + extra)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let log = try #require(json["log"] as? [String: Any])
+        let recorded = try #require(log["recorded"] as? Int)
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == recorded)
+        let joins = lines.filter { $0.contains("\"kind\":\"host.join\"") }
+        #expect(joins.count == 8, "hello has 8 hosts joining at time zero")
+        #expect(joins.allSatisfy { $0.contains("\"time_ns\":0,") })
+    }
+
+    /// Every example in the help texts that picks checks with --only names checks that exist in that lab
+    /// (`help check` used to suggest 'rarest-beats-random', which no lab has).
+    @Test func helpExamplesNameExistingChecks() throws {
+        var examples = 0
+        for command in ["check", "run", "sweep", "validate", "labs", "open"] {
+            let help = try CLI.run(["help", command])
+            for line in help.stdout.split(separator: "\n") {
+                let words = line.split(separator: " ").map(String.init)
+                guard words.first == "inetlab", words.count > 2, words[1] == "check", words.contains("--only") else { continue }
+                let check = 1
+                let checksFile = CLI.root.appendingPathComponent(words[check + 1]).appendingPathComponent("checks.yaml")
+                let text = try String(contentsOf: checksFile, encoding: .utf8)
+                for (i, w) in words.enumerated() where w == "--only" && i + 1 < words.count {
+                    examples += 1
+                    #expect(text.contains("- id: \(words[i + 1])\n"), "`\(line.trimmingCharacters(in: .whitespaces))`: no check '\(words[i + 1])'")
+                }
+            }
+        }
+        #expect(examples >= 1)
+    }
+
+    /// A word that is no subcommand says so (it used to print the dashboard's usage).
+    @Test func unknownSubcommandIsNamed() throws {
+        let r = try CLI.run(["nonsense"])
+        #expect(r.status == 64)
+        #expect(r.stderr.hasPrefix("error: unknown subcommand 'nonsense'; subcommands: dashboard, open, run, sweep, validate, check, labs, torrent"))
+        #expect(!r.stderr.contains("Usage: inetlab dashboard"))
+        #expect(try CLI.run(["chek"]).stderr.contains("did you mean 'check'?"))
+        #expect(try CLI.run(["x.yaml"]).stderr.contains("to open a scenario or a lab: inetlab open x.yaml"))
+    }
+
+    /// One long round: singular nouns, and wide values still leave a space between columns
+    /// (`36633/858` used to run conn-fail and ping together).
+    @Test func textOutputWithOneLongRound() throws {
+        let r = try CLI.run(["run", hello, "--set", "round=120s"])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("inetlab: hello, seed 7, 8 hosts, 1 round of 2m\n"))
+        #expect(r.stdout.contains("virtual time 2m in 1 round of 120s;"))
+        let header = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("round ") })
+        let row = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("    1 ") })
+        let columns = header.split(separator: " ").map(String.init)
+        let values = row.split(separator: " ").map(String.init)
+        let conn = try #require(columns.firstIndex(of: "conn-fail"))
+        // bytes-sent is two words ("117.8 KiB"), so values are one further right than their header.
+        #expect(Int(values[conn + 1]) != nil, "\(row)")
+        #expect(values[conn + 2].range(of: #"^\d+/\d+$"#, options: .regularExpression) != nil, "\(row)")
+    }
+
     @Test func helpComesFromArgumentParser() throws {
         let r = try CLI.run(["help", "run"])
         #expect(r.status == 0)

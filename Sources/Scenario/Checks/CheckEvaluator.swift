@@ -248,7 +248,13 @@ private struct Session {
         var message = "unknown name '\(name)'; a path starts with a report key"
         if let d = evaluator.defaultRun, case .object(let root)? = evaluator.runs[d] { message += " (\(root.keys.joined(separator: ", ")))" }
         message += " or a run's name (\(runNames.joined(separator: ", ")))"
-        if let guess = Spelling.suggestion(for: name, among: candidates) { message += "; did you mean '\(guess)'?" }
+        if let guess = Spelling.suggestion(for: name, among: candidates) {
+            message += "; did you mean '\(guess)'?"
+        } else if evaluator.defaultRun == nil, let first = runNames.first, case .object(let root)? = evaluator.runs[first],
+                  let guess = Spelling.suggestion(for: name, among: root.keys) {
+            // A misspelt report key in a check that compares runs: suggest it under a run's name.
+            message += "; did you mean '\(first).\(guess)'?"
+        }
         throw .authoring(message, offset: node.start)
     }
 

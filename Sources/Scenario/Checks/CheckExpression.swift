@@ -21,7 +21,12 @@ public struct CheckExpression: Sendable, Hashable, CustomStringConvertible {
     public var description: String { source }
 
     /// Names the expression reads at its top level (outside filters and conditions), first segment of each path.
-    var headNames: Set<String> { root.headNames(inElementScope: false) }
+    var headNames: Set<String> { Set(root.heads(inElementScope: false).map(\.name)) }
+
+    /// The first top-level name (in source order) that is not one of `names`, with its offset.
+    func firstHead(notIn names: Set<String>) -> (name: String, offset: Int)? {
+        root.heads(inElementScope: false).filter { !names.contains($0.name) }.min { $0.offset < $1.offset }
+    }
 }
 
 /// A syntax error in a check expression: what is wrong and where (0-based offset in Unicode scalars).
@@ -55,23 +60,33 @@ struct ExprNode: Sendable, Hashable {
     var end: Int
     /// Where the interesting part is, for errors: the key of a member access, the name of a call.
     var focus: Int
+    /// Levels of the tree below and including this node (1 for a leaf). The parser refuses trees deeper than
+    /// `ExprParser.maxDepth`, so that evaluating (and freeing) a tree never overflows the stack.
+    let depth: Int
 
     init(_ kind: Kind, start: Int, end: Int, focus: Int? = nil) {
         self.kind = kind; self.start = start; self.end = end; self.focus = focus ?? start
+        switch kind {
+        case .literal, .name: depth = 1
+        case .member(let e, _), .index(let e, _), .all(let e), .unary(_, let e): depth = e.depth + 1
+        case .filter(let a, let b), .binary(_, let a, let b): depth = max(a.depth, b.depth) + 1
+        case .call(_, let args): depth = (args.map(\.depth).max() ?? 0) + 1
+        }
     }
 
-    func headNames(inElementScope: Bool) -> Set<String> {
+    /// The first segments of the paths read outside filters and conditions, with their offsets.
+    func heads(inElementScope: Bool) -> [(name: String, offset: Int)] {
         switch kind {
         case .literal: return []
-        case .name(let n): return inElementScope ? [] : [n]
-        case .member(let e, _), .index(let e, _), .all(let e), .unary(_, let e): return e.headNames(inElementScope: inElementScope)
-        case .filter(let e, let c): return e.headNames(inElementScope: inElementScope).union(c.headNames(inElementScope: true))
-        case .binary(_, let a, let b): return a.headNames(inElementScope: inElementScope).union(b.headNames(inElementScope: inElementScope))
+        case .name(let n): return inElementScope ? [] : [(n, start)]
+        case .member(let e, _), .index(let e, _), .all(let e), .unary(_, let e): return e.heads(inElementScope: inElementScope)
+        case .filter(let e, let c): return e.heads(inElementScope: inElementScope) + c.heads(inElementScope: true)
+        case .binary(_, let a, let b): return a.heads(inElementScope: inElementScope) + b.heads(inElementScope: inElementScope)
         case .call(let name, let args):
-            var out: Set<String> = []
+            var out: [(name: String, offset: Int)] = []
             for (i, a) in args.enumerated() {
                 let conditionArg = i == 1 && CheckFunctions.conditionFunctions.contains(name)
-                out.formUnion(a.headNames(inElementScope: inElementScope || conditionArg))
+                out += a.heads(inElementScope: inElementScope || conditionArg)
             }
             return out
         }
@@ -234,10 +249,18 @@ struct ExprLexer {
 
 /// Precedence, loosest first: `or`; `and`; `not`; comparisons; `+ -`; `* /`; unary `-`; postfix (`.key`, `[…]`).
 struct ExprParser {
+    /// The deepest an expression may nest: parentheses, calls, filters, `not`s and unary minuses opened
+    /// inside each other, and also the depth of the tree (a chain `a + b + c …` or `x.a.b.c …` is one level
+    /// per operator). Far beyond any real check; it keeps the recursive parser and evaluator off the end of
+    /// the stack.
+    static let maxDepth = 200
+
     var tokens: [Token] = []
     var index = 0
     let source: String
     var lexError: CheckSyntaxError?
+    /// Recursive descents open at the moment (see `maxDepth`).
+    var nesting = 0
 
     init(source: String) {
         self.source = source
@@ -271,6 +294,27 @@ struct ExprParser {
         }
     }
 
+    static var tooDeep: String {
+        "the expression nests too deeply (more than \(maxDepth) levels of parentheses, calls, filters or operators); split it into simpler checks"
+    }
+
+    /// Enters one more level of recursion, refusing to go deeper than `maxDepth`.
+    mutating func descend() throws(CheckSyntaxError) {
+        nesting += 1
+        if nesting > Self.maxDepth { throw CheckSyntaxError(Self.tooDeep, offset: current.start) }
+    }
+
+    /// A node, refused if its tree is deeper than `maxDepth`.
+    func node(_ kind: ExprNode.Kind, start: Int, end: Int, focus: Int? = nil) throws(CheckSyntaxError) -> ExprNode {
+        let n = ExprNode(kind, start: start, end: end, focus: focus)
+        if n.depth > Self.maxDepth {
+            // Point at the operator's right operand in a long chain, else at the node.
+            if case .binary(_, _, let right) = kind { throw CheckSyntaxError(Self.tooDeep, offset: right.start) }
+            throw CheckSyntaxError(Self.tooDeep, offset: n.focus)
+        }
+        return n
+    }
+
     mutating func expect(_ symbol: String, _ what: String) throws(CheckSyntaxError) -> Token {
         guard isSymbol(symbol) else { throw CheckSyntaxError("expected '\(symbol)' \(what), found \(describe(current))", offset: current.start) }
         return advance()
@@ -293,11 +337,13 @@ struct ExprParser {
     }
 
     mutating func parseOr() throws(CheckSyntaxError) -> ExprNode {
+        try descend()
+        defer { nesting -= 1 }
         var left = try parseAnd()
         while isWord("or") {
             _ = advance()
             let right = try parseAnd()
-            left = ExprNode(.binary(.or, left, right), start: left.start, end: right.end)
+            left = try node(.binary(.or, left, right), start: left.start, end: right.end)
         }
         return left
     }
@@ -307,16 +353,18 @@ struct ExprParser {
         while isWord("and") {
             _ = advance()
             let right = try parseNot()
-            left = ExprNode(.binary(.and, left, right), start: left.start, end: right.end)
+            left = try node(.binary(.and, left, right), start: left.start, end: right.end)
         }
         return left
     }
 
     mutating func parseNot() throws(CheckSyntaxError) -> ExprNode {
         if isWord("not") {
+            try descend()
+            defer { nesting -= 1 }
             let t = advance()
             let operand = try parseNot()
-            return ExprNode(.unary(.not, operand), start: t.start, end: operand.end)
+            return try node(.unary(.not, operand), start: t.start, end: operand.end)
         }
         return try parseComparison()
     }
@@ -329,7 +377,7 @@ struct ExprParser {
             for other in ["<=", ">=", "==", "!=", "<", ">"] where isSymbol(other) {
                 throw CheckSyntaxError("comparisons cannot be chained; write 'a <= b and b <= c'", offset: current.start)
             }
-            return ExprNode(.binary(op, left, right), start: left.start, end: right.end)
+            return try node(.binary(op, left, right), start: left.start, end: right.end)
         }
         return left
     }
@@ -340,7 +388,7 @@ struct ExprParser {
             let op: BinaryOp = isSymbol("+") ? .add : .subtract
             _ = advance()
             let right = try parseProduct()
-            left = ExprNode(.binary(op, left, right), start: left.start, end: right.end)
+            left = try node(.binary(op, left, right), start: left.start, end: right.end)
         }
         return left
     }
@@ -351,17 +399,19 @@ struct ExprParser {
             let op: BinaryOp = isSymbol("*") ? .multiply : .divide
             _ = advance()
             let right = try parseUnary()
-            left = ExprNode(.binary(op, left, right), start: left.start, end: right.end)
+            left = try node(.binary(op, left, right), start: left.start, end: right.end)
         }
         return left
     }
 
     mutating func parseUnary() throws(CheckSyntaxError) -> ExprNode {
         if isSymbol("-") {
+            try descend()
+            defer { nesting -= 1 }
             let t = advance()
             let operand = try parseUnary()
-            if case .literal(.number(let x)) = operand.kind { return ExprNode(.literal(.number(-x)), start: t.start, end: operand.end) }
-            return ExprNode(.unary(.negate, operand), start: t.start, end: operand.end)
+            if case .literal(.number(let x)) = operand.kind { return try node(.literal(.number(-x)), start: t.start, end: operand.end) }
+            return try node(.unary(.negate, operand), start: t.start, end: operand.end)
         }
         return try parsePostfix(try parsePrimary())
     }
@@ -375,13 +425,13 @@ struct ExprParser {
                     throw CheckSyntaxError("expected a key after '.', found \(describe(current))", offset: current.start)
                 }
                 let t = advance()
-                e = ExprNode(.member(e, key), start: e.start, end: t.end, focus: t.start)
+                e = try node(.member(e, key), start: e.start, end: t.end, focus: t.start)
             } else if isSymbol("[") {
                 let open = advance()
                 if isSymbol("*") {
                     _ = advance()
                     let close = try expect("]", "after '[*'")
-                    e = ExprNode(.all(e), start: e.start, end: close.end, focus: open.start)
+                    e = try node(.all(e), start: e.start, end: close.end, focus: open.start)
                     continue
                 }
                 // `[3]` and `[-1]` index; anything else is a filter condition.
@@ -394,14 +444,14 @@ struct ExprParser {
                         throw CheckSyntaxError("an index must be a whole number, found \(CheckValue.format(n))", offset: numberToken.start)
                     }
                     let close = advance()
-                    e = ExprNode(.index(e, Int(sign * n)), start: e.start, end: close.end, focus: open.start)
+                    e = try node(.index(e, Int(sign * n)), start: e.start, end: close.end, focus: open.start)
                     continue
                 }
                 index = save
                 if isSymbol("]") { throw CheckSyntaxError("expected an index, '*' or a condition inside '[]'", offset: current.start) }
                 let condition = try parseOr()
                 let close = try expect("]", "to close the filter opened at column \(open.start + 1)")
-                e = ExprNode(.filter(e, condition), start: e.start, end: close.end, focus: open.start)
+                e = try node(.filter(e, condition), start: e.start, end: close.end, focus: open.start)
             } else {
                 return e
             }
@@ -413,20 +463,20 @@ struct ExprParser {
         switch t.kind {
         case .number(let x):
             _ = advance()
-            return ExprNode(.literal(.number(x)), start: t.start, end: t.end)
+            return try node(.literal(.number(x)), start: t.start, end: t.end)
         case .string(let s):
             _ = advance()
-            return ExprNode(.literal(.string(s)), start: t.start, end: t.end)
+            return try node(.literal(.string(s)), start: t.start, end: t.end)
         case .identifier(let name):
             _ = advance()
             switch name {
-            case "true": return ExprNode(.literal(.bool(true)), start: t.start, end: t.end)
-            case "false": return ExprNode(.literal(.bool(false)), start: t.start, end: t.end)
-            case "null": return ExprNode(.literal(.null), start: t.start, end: t.end)
+            case "true": return try node(.literal(.bool(true)), start: t.start, end: t.end)
+            case "false": return try node(.literal(.bool(false)), start: t.start, end: t.end)
+            case "null": return try node(.literal(.null), start: t.start, end: t.end)
             case "and", "or", "not": throw CheckSyntaxError("expected a value before '\(name)'", offset: t.start)
             default: break
             }
-            guard isSymbol("(") else { return ExprNode(.name(name), start: t.start, end: t.end) }
+            guard isSymbol("(") else { return try node(.name(name), start: t.start, end: t.end) }
             _ = advance()
             var args: [ExprNode] = []
             if !isSymbol(")") {
@@ -445,7 +495,7 @@ struct ExprParser {
             guard arity.contains(args.count) else {
                 throw CheckSyntaxError("\(name) takes \(CheckFunctions.usage[name] ?? name); found \(args.count) argument\(args.count == 1 ? "" : "s")", offset: t.start)
             }
-            return ExprNode(.call(name, args), start: t.start, end: close.end)
+            return try node(.call(name, args), start: t.start, end: close.end)
         case .symbol("("):
             _ = advance()
             let inner = try parseOr()

@@ -12,7 +12,8 @@ public struct Lab: Sendable {
     /// One line for `inetlab labs`.
     public var title: String?
     public var description: String?
-    /// A seed for every run, unless `--seed` overrides it (nil: each scenario's own seed).
+    /// The default seed of the runs that give none of their own (nil: each scenario's own seed).
+    /// `--seed` overrides it, and every run's own seed too.
     public var seed: UInt64?
     /// The runs the checks need, in the order written.
     public var runs: [LabRun]
@@ -32,12 +33,16 @@ public struct LabRun: Sendable {
     public var scenario: String
     /// `--set` overrides applied to it.
     public var overrides: [String]
-    /// This run's own seed (overridden by `--seed`).
+    /// This run's own seed: it wins over the lab's `seed`, and is overridden by `--seed`.
     public var seed: UInt64?
     /// The scenario, loaded and validated.
     public var loaded: LoadedScenario
     /// Where the run is declared in the checks file.
     var declaredAt: ScenarioSourceMap.Location
+
+    /// The seed this run uses: `override` (`--seed`), else the run's own `seed:`, else the lab's `seed:`,
+    /// else nil (the scenario's own seed).
+    public func seed(in lab: Lab, override: UInt64? = nil) -> UInt64? { override ?? seed ?? lab.seed }
 }
 
 /// One check: an expression that must hold, with the words shown around it.
@@ -104,6 +109,7 @@ extension Lab {
         }
         var lab = Lab(directory: directory, file: file, title: parts.title, description: parts.description, seed: parts.seed,
                       runs: [], checks: checks)
+        try lab.checkBarePaths(parts)
         // Load the scenarios the checks read, then check every expression against what their reports look like.
         let used = Set(lab.checks.flatMap { $0.runsRead(among: names) })
         for run in parts.runs where used.contains(run.name) {
@@ -113,12 +119,38 @@ extension Lab {
         return lab
     }
 
+    /// With several runs, a check without `run:` must start each path with a run's name. The runs it reads
+    /// may be none at all (`swarms[0].leechers > 0`), and then there would be no report to validate it
+    /// against: evaluate such a check over every run's report at time zero, with no default run, so that the
+    /// message is the evaluator's ("this check compares runs (a, b); … give the check a 'run:'", or an
+    /// unknown name with a suggestion).
+    fileprivate func checkBarePaths(_ parts: LabFileParts) throws(ScenarioError) {
+        let names = parts.runs.map(\.name)
+        guard names.count > 1 else { return }
+        for check in checks where check.run == nil {
+            guard let bare = check.expression.firstHead(notIn: Set(names)) else { continue }
+            var trees: [String: CheckValue] = [:]
+            for entry in parts.runs {
+                let run = try entry.load()
+                trees[run.name] = (try? CheckValue(encoding: ScenarioRun(run.loaded, seed: run.seed(in: self)).report())) ?? .null
+            }
+            do {
+                _ = try CheckEvaluator(runs: trees, defaultRun: nil).evaluate(check.expression)
+            } catch {
+                throw check.error(error.message, offset: error.offset)
+            }
+            // Not reached when the bare name is evaluated; it may sit in a branch that short-circuits.
+            throw check.error("this check compares runs (\(names.sorted().joined(separator: ", "))); write which run's '\(bare.name)' "
+                              + "(e.g. \(names[0]).\(bare.name)), or give the check a 'run:'", offset: bare.offset)
+        }
+    }
+
     /// Evaluates every check over each run's report at time zero (before anything ran), so that unknown
     /// keys and type mistakes are reported before a long run, not after.
     func validateAgainstInitialReports() throws(ScenarioError) {
         var trees: [String: CheckValue] = [:]
         for run in runs {
-            let r = ScenarioRun(run.loaded, seed: seed ?? run.seed)
+            let r = ScenarioRun(run.loaded, seed: run.seed(in: self))
             trees[run.name] = (try? CheckValue(encoding: r.report())) ?? .null
         }
         try LabRunner.checkRunNames(self, trees: trees)
@@ -186,12 +218,7 @@ private struct LabFileParts {
     func sourceError(at keyPath: String, _ message: String) -> ScenarioError { sourceMap.error(at: keyPath, message) }
 
     static func read(file: String, chain: [String]) throws(ScenarioError) -> LabFileParts {
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            throw ScenarioError(file: file, line: 0, column: 0, keyPath: "", message: "cannot read the file: \(ScenarioLoader.reason(error))")
-        }
+        let text = try ScenarioLoader.readText(file)
         let (spec, map) = try StrictYAMLDecoder().decodeWithSourceMap(LabFileSpec.self, from: text, file: file)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var parts: LabFileParts

@@ -49,7 +49,7 @@ public enum LabRunner {
     /// Runs every run the checks read (concurrently, at most `threads` at a time) and evaluates the checks.
     ///
     /// - Parameters:
-    ///   - seed: overrides the seed of every run (and the lab's `seed`).
+    ///   - seed: the seed of every run, overriding the runs' own `seed:` and the lab's (see `LabRun.seed(in:override:)`).
     ///   - threads: worker threads in all; the reports do not depend on it.
     ///   - progress: called (from worker threads) as runs start and finish, with a line for people.
     /// - Throws: `ScenarioError` for a malformed lab (an authoring mistake found only once the runs ended).
@@ -66,7 +66,7 @@ public enum LabRunner {
                 let i = next.add(1, ordering: .relaxed).oldValue
                 guard i < runs.count else { return }
                 let run = runs[i]
-                let runSeed = seed ?? lab.seed ?? run.seed
+                let runSeed = run.seed(in: lab, override: seed)
                 progress?("run \(run.name): \(run.loaded.spec.name) from \(run.scenario)\(run.overrides.map { " --set \($0)" }.joined())")
                 let clock = ContinuousClock()
                 let started = clock.now

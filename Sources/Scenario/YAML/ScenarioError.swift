@@ -5,7 +5,8 @@
 ///     FILE:LINE:COLUMN: error: KEYPATH: MESSAGE
 ///     labs/01/swarm.yaml:7:12: error: hosts[1].up: expected a bit rate like 1Mbps, 56kbps or 10Gbit/s, found '10'
 ///
-/// `KEYPATH: ` is left out when the error is not about one value (for example a YAML syntax error).
+/// `KEYPATH: ` is left out when the error is not about one value (for example a YAML syntax error), and
+/// `:LINE:COLUMN` when it is about the file as a whole (`line` 0: it cannot be read, or is not UTF-8).
 ///
 /// Errors caused by a `--set` override name the override instead of the file: `file` is
 /// `--set ` followed by the override text exactly as given, `line` is always 1 and `column`
@@ -34,9 +35,10 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible, Equatable
         self.message = message
     }
 
-    /// `FILE:LINE:COLUMN: error: KEYPATH: MESSAGE` (without `KEYPATH: ` when the key path is empty).
+    /// `FILE:LINE:COLUMN: error: KEYPATH: MESSAGE` (without `KEYPATH: ` when the key path is empty, and
+    /// `FILE: error: MESSAGE` when the error has no position).
     public var description: String {
-        let location = "\(file):\(line):\(column): error: "
+        let location = line > 0 ? "\(file):\(line):\(column): error: " : "\(file): error: "
         return keyPath.isEmpty ? location + message : location + keyPath + ": " + message
     }
 }

@@ -288,6 +288,21 @@ final class DecodingSession {
         return best?.error
     }
 
+    /// An unknown key of the mapping at `path` that looks like a misspelling of a key the type asked for
+    /// and did not find (`duraton` for `duration`): reported before the type's own complaint, which would
+    /// otherwise be about the missing key ("give how long to run") without naming the typo.
+    func misspeltKey(in path: [PathComponent]) -> ScenarioError? {
+        guard let u = usage[path] else { return nil }
+        let present = Set(u.entries.map(\.key))
+        let absent = u.asked.filter { !present.contains($0) }
+        for entry in u.entries where !u.askedSet.contains(entry.key) {
+            guard let guess = Spelling.suggestion(for: entry.key, among: absent) else { continue }
+            let message = "unknown key '\(entry.key)'; expected one of: \(u.asked.joined(separator: ", ")); did you mean '\(guess)'?"
+            return error(message, at: entry.keyNode, path: path + [.key(entry.key)], isKey: true)
+        }
+        return nil
+    }
+
     // MARK: Decoding values
 
     /// Decodes `T` from `node`, turning errors thrown by `T`'s own `init(from:)` into located `ScenarioError`s.
@@ -297,6 +312,7 @@ final class DecodingSession {
         } catch let error as ScenarioError {
             throw error
         } catch let validation as ScenarioValidation {
+            if let typo = misspeltKey(in: path) { throw typo }
             if let key = validation.key, case .mapping(let m) = node,
                let entry = (try? MappingEntries.of(m))?.first(where: { $0.key == key }) {
                 throw self.error(validation.message, at: entry.value, path: path + [.key(key)])
