@@ -47,6 +47,7 @@ public enum UnchokeReason: Sendable, Hashable {
 public struct UnchokeEntry: Sendable, Hashable {
     /// The neighbour's peer id (its host's node id).
     public var peer: UInt32
+    /// Why it was unchoked.
     public var reason: UnchokeReason
     /// Download rate from it and upload rate to it over the last 20 s, bytes per second.
     public var downRate: Double
@@ -55,8 +56,11 @@ public struct UnchokeEntry: Sendable, Hashable {
 
 /// Everything decided in one rechoke (every 10 s): who is unchoked and why.
 public struct ChokeRecord: Sendable, Hashable {
+    /// The rechoke's number (1 for the first); an unchoke between rechokes is recorded with the latest number.
     public var round: Int
+    /// When it was decided.
     public var time: SimTime
+    /// The neighbours unchoked, with reasons and rates.
     public var unchoked: [UnchokeEntry]
     /// How many interested neighbours stayed choked (a count, not a list: a peer keeps 64 records, and in
     /// a big swarm lists of up to 100 ids each were a sixth of the run's memory).
@@ -70,31 +74,49 @@ public struct ChokeRecord: Sendable, Hashable {
 
 /// Bytes given to and received from one neighbour: the reciprocity ledger.
 public struct LedgerEntry: Sendable, Hashable {
+    /// The neighbour's peer id (its host's node id).
     public var peer: UInt32
+    /// Block bytes sent to it on this connection.
     public var uploaded: Int64
+    /// Block bytes received from it on this connection.
     public var downloaded: Int64
+    /// We choke it: its requests are not served.
     public var amChoking: Bool
+    /// It chokes us.
     public var peerChoking: Bool
+    /// It has pieces we lack and we told it so.
     public var amInterested: Bool
+    /// It told us it wants pieces we have.
     public var peerInterested: Bool
 }
 
 /// What a peer measured about itself.
 public struct PeerStats: Sendable, Hashable {
+    /// When the peer first started (kept across restarts); nil if it never has.
     public var joinedAt: SimTime?
+    /// When it had every piece; nil while incomplete and for a peer that started as a seed.
     public var completedAt: SimTime?
     /// When the first piece was complete (how fast a newcomer got started).
     public var firstPieceAt: SimTime?
+    /// When it left the swarm; nil while in it (a crash is not a departure).
     public var departedAt: SimTime?
+    /// Block bytes sent to neighbours (payload only, no message headers).
     public var bytesUploaded: Int64 = 0
+    /// Block bytes received from neighbours, duplicates included.
     public var bytesDownloaded: Int64 = 0
     /// Time spent incomplete with no neighbour unchoking us.
     public var timeChoked = SimDuration.zero
+    /// Connections dialled.
     public var connectsInitiated = 0
+    /// Dials that timed out or were refused.
     public var connectsFailed = 0
+    /// Incoming connections accepted (those over the cap are closed and not counted).
     public var connectionsAccepted = 0
+    /// Blocks received that were already held (endgame duplicates).
     public var blocksDuplicated = 0
+    /// Announces sent to the tracker, retries included.
     public var announces = 0
+    /// Announce replies received.
     public var announceReplies = 0
     /// New peer addresses learnt from the tracker and from the DHT (each address counted once).
     public var peersFromTracker = 0
@@ -113,10 +135,12 @@ public struct BTPeer: HostApplication, Sendable {
     /// What the peer's timer with `token` does (nil if it is not one of the peer's timers).
     public static func timerName(_ token: UInt64) -> String? { PeerState.timerName(token) }
 
+    /// Tracker datagrams and peer wire messages.
     public typealias Payload = BTMessage
 
     /// Live commands (from the dashboard's `:` line or a timeline).
     public enum Command: Sendable, Hashable, CustomStringConvertible {
+        /// Free-ride (true: upload nothing, unchoke nobody) or contribute again (false).
         case freeRide(Bool)
         /// Leave the swarm now (announce `stopped`, close every connection).
         case leaveSwarm
@@ -128,34 +152,48 @@ public struct BTPeer: HostApplication, Sendable {
         }
     }
 
+    /// How the peer behaves: torrent, tracker, piece selection, choking and seeding.
     public struct Config: Sendable, Hashable {
+        /// The torrent it shares.
         public var torrent: TorrentInfo
         /// The tracker's endpoint (nil: no tracker; peers must come another way).
         public var tracker: Endpoint?
+        /// The port it accepts peers on and announces to the tracker.
         public var port: UInt16 = 6881
+        /// Start with every piece (an initial seed).
         public var startAsSeed = false
+        /// How the next piece is chosen.
         public var selection: PieceSelection = .rarestFirst
         /// Pieces chosen at random before rarest-first takes over.
         public var randomFirstPieces = 4
+        /// Enter endgame once every missing block is requested: the rest are requested from other neighbours too.
         public var endgame = true
         /// Outstanding block requests per connection.
         public var pipeline = 5
         /// Dial until this many connections; accept incoming ones until twice this many.
         public var maxConnections = 50
+        /// Peers asked of the tracker in each announce.
         public var numwant = 50
         /// Rate-based upload slots (mainline: 3) — plus one optimistic.
         public var uploadSlots = 3
+        /// Keep one optimistic unchoke besides the rate-based slots.
         public var optimisticUnchoke = true
+        /// Time between rechokes; rates are measured over the last two intervals.
         public var rechokeInterval: SimDuration = .seconds(10)
         /// Rechokes between optimistic rotations (3 × 10 s = 30 s).
         public var optimisticEvery = 3
+        /// A neighbour that has sent no block for this long is snubbed: left out of the rate-based slots.
         public var snubTimeout: SimDuration = .seconds(60)
+        /// How upload slots are given out once seeding.
         public var seedChoking: SeedChoking = .uploadRate
+        /// What the peer does once it has every piece.
         public var seeding: SeedingPolicy = .forever
+        /// Download without uploading: unchoke nobody, serve no request.
         public var freeRider = false
         /// Rechoke records kept (the dashboard's history strip).
         public var historyLength = 64
 
+        /// The default (mainline-like) behaviour for `torrent`, announcing to `tracker` (nil: no tracker).
         public init(torrent: TorrentInfo, tracker: Endpoint?) { self.torrent = torrent; self.tracker = tracker }
     }
 
@@ -175,30 +213,39 @@ public struct BTPeer: HostApplication, Sendable {
         }
     }
 
+    /// A peer that has not started yet; with `startAsSeed` it already holds every piece.
     public init(config: Config) { box = PeerBox(PeerState(config: config)) }
 
+    /// Its configuration; setting it (e.g. `freeRider`) takes effect from the next decision.
     public var config: Config {
         get { box.state.config }
         set { state.config = newValue }
     }
+    /// Idle until started (and after a crash), then leeching, seeding, or departed.
     public var phase: Phase { box.state.phase }
     /// Pieces held (persist across a crash: they are on disk).
     public var have: BitArray { box.state.have }
+    /// The number of pieces held.
     public var haveCount: Int { box.state.haveCount }
     /// How many neighbours have each piece (rarity), kept incrementally.
     public var availability: [UInt16] { box.state.availability }
+    /// Rechoke rounds run so far.
     public var rechokes: Int { box.state.rechokes }
+    /// What the peer measured about itself.
     public var stats: PeerStats { box.state.stats }
     /// The latest rechoke records, oldest first.
     public var history: Deque<ChokeRecord> { box.state.history }
+    /// True in endgame: every missing block has been requested, some from more than one neighbour.
     public var inEndgame: Bool {
         get { box.state.inEndgame }
         set { state.inEndgame = newValue }
     }
 
+    /// True when every piece is held.
     public var isComplete: Bool { box.state.isComplete }
     /// Fraction of the file held, 0…1.
     public var progress: Double { Double(haveCount) / Double(max(1, config.torrent.pieceCount)) }
+    /// Open connections to neighbours (handshake done or not).
     public var connectionCount: Int { box.state.neighbors.count }
     /// Pieces being downloaded (some blocks requested or received).
     public var piecesInProgress: [Int] { box.state.partials.map { Int($0.piece) } }
@@ -226,6 +273,7 @@ public struct BTPeer: HostApplication, Sendable {
         }
     }
 
+    /// Runs the peer for one event: peer wire messages, announces, rechokes and upload pacing.
     public mutating func handle(_ event: AppEvent<BTMessage>, io: inout HostIO<BTMessage>) {
         state.handle(event, &io)
     }
@@ -243,8 +291,10 @@ public struct BTPeer: HostApplication, Sendable {
     /// True while the peer takes part in the swarm (started, not departed).
     public var isActive: Bool { box.state.phase == .leeching || box.state.phase == .seeding }
 
+    /// Loses connections, requests and partial pieces; complete pieces (on disk) and `stats` are kept.
     public mutating func crash() { state.crash() }
 
+    /// Turns free-riding on or off, or leaves the swarm.
     public mutating func command(_ command: Command, io: inout HostIO<BTMessage>) {
         switch command {
         case .freeRide(let on): state.config.freeRider = on
@@ -252,6 +302,7 @@ public struct BTPeer: HostApplication, Sendable {
         }
     }
 
+    /// A stable digest of a payload for the run fingerprint.
     public static func digest(_ payload: BTMessage) -> UInt64 { payload.digest }
 }
 

@@ -5,9 +5,12 @@ public import SimKernel
 /// answers an announce with a random subset of the other peers, counts seeders, leechers and completions.
 /// It is an ordinary host: crash it and the peer table is gone.
 public struct BTTracker: HostApplication, Sendable {
+    /// Announces, scrapes and their replies travel as `BTMessage` datagrams.
     public typealias Payload = BTMessage
 
+    /// Where the tracker listens and what it tells peers.
     public struct Config: Sendable, Hashable {
+        /// The port announces and scrapes are sent to.
         public var port: UInt16 = 6969
         /// Re-announce interval handed to peers.
         public var interval: SimDuration = .seconds(300)
@@ -15,6 +18,7 @@ public struct BTTracker: HostApplication, Sendable {
         public var defaultNumwant = 50
         /// A peer not heard from for this long is dropped from the table.
         public var peerTimeout: SimDuration = .seconds(900)
+        /// A configuration with the default numwant (50) and peer timeout (900 s).
         public init(port: UInt16 = 6969, interval: SimDuration = .seconds(300)) { self.port = port; self.interval = interval }
     }
 
@@ -25,6 +29,7 @@ public struct BTTracker: HostApplication, Sendable {
         var lastSeen: SimTime
     }
 
+    /// The tracker's settings.
     public var config: Config
     /// Swarms by info-hash; each list sorted by peer id (deterministic, and cheap to sample).
     var swarms: [SHA1Hash: [Entry]] = [:]
@@ -32,8 +37,10 @@ public struct BTTracker: HostApplication, Sendable {
     /// Announces answered since the start (survives nothing: reset on crash like the table).
     public private(set) var announces = 0
 
+    /// A tracker with an empty peer table.
     public init(config: Config = Config()) { self.config = config }
 
+    /// Answers an announce (updating the swarm, replying with a random sample of the other peers) or a scrape.
     public mutating func handle(_ event: AppEvent<BTMessage>, io: inout HostIO<BTMessage>) {
         switch event {
         case .start:
@@ -89,12 +96,14 @@ public struct BTTracker: HostApplication, Sendable {
         return Array(pool.prefix(n))
     }
 
+    /// Loses every swarm, the completion counts and `announces`.
     public mutating func crash() {
         swarms = [:]
         completed = [:]
         announces = 0
     }
 
+    /// A stable digest of a payload for the run fingerprint.
     public static func digest(_ payload: BTMessage) -> UInt64 { payload.digest }
 
     /// Peers the tracker knows in the swarm `infoHash` (seeders, leechers).

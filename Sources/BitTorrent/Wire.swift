@@ -7,15 +7,21 @@ public struct TorrentInfo: Sendable, Hashable {
     /// Bytes per block (the unit of `request`/`piece`) by default: 16 KiB, as every mainline client uses.
     public static let blockSize = 16_384
 
+    /// The SHA-1 of the bencoded info dictionary: the torrent's name on the wire.
     public var infoHash: SHA1Hash
+    /// The suggested file name from the metainfo.
     public var name: String
+    /// The file's size in bytes.
     public var totalLength: Int64
+    /// Bytes per piece (every piece but the last).
     public var pieceLength: Int
+    /// The number of pieces (bits in a bitfield).
     public var pieceCount: Int
     /// Bytes asked for in one request (and sent in one `piece` message): `blockSize` unless a scenario
     /// trades detail for speed with larger requests (up to the piece length).
     public var blockLength: Int
 
+    /// The torrent `metainfo` describes; `blockLength` is clamped to 1...pieceLength.
     public init(_ metainfo: Metainfo, blockLength: Int = TorrentInfo.blockSize) {
         infoHash = metainfo.infoHash
         name = metainfo.name
@@ -37,6 +43,7 @@ public struct TorrentInfo: Sendable, Hashable {
 
 /// Why a peer announces to the tracker (BEP 3 `event`).
 public enum AnnounceEvent: UInt8, Sendable, Hashable, CustomStringConvertible {
+    /// `none` for a regular re-announce, `completed` once on finishing, `started` on joining, `stopped` on leaving.
     case none = 0, completed, started, stopped
     public var description: String { ["none", "completed", "started", "stopped"][Int(rawValue)] }
 }
@@ -45,20 +52,35 @@ public enum AnnounceEvent: UInt8, Sendable, Hashable, CustomStringConvertible {
 /// trackers do), the peer wire protocol (on connections), and the client–server baseline.
 public enum BTMessage: Sendable, Hashable {
     // Tracker
+    /// Tracker announce: `peer` is the sender's node id, `port` the port it listens on, `left` the bytes it
+    /// still lacks (0 for a seed), `numwant` how many peers it wants (0: the tracker's default).
     case announce(infoHash: SHA1Hash, peer: UInt32, port: UInt16, event: AnnounceEvent, left: Int64, numwant: Int)
+    /// The tracker's answer: when to announce again, a random sample of other peers' public endpoints, and swarm counts.
     case announceReply(interval: SimDuration, peers: [Endpoint], seeders: Int, leechers: Int)
+    /// Asks the tracker for a swarm's counts (BEP 15 scrape).
     case scrape(infoHash: SHA1Hash)
+    /// A swarm's seeders and leechers now, and its completions since the tracker last started.
     case scrapeReply(seeders: Int, leechers: Int, completed: Int)
     // Peer wire (BEP 3)
+    /// The first message on a connection: the torrent, and the sender's peer id (its host's node id,
+    /// standing in for BEP 3's 20-byte id).
     case handshake(infoHash: SHA1Hash, peer: UInt32)
+    /// The pieces the sender has, one bit per piece; sent after the handshake if it has any.
     case bitfield(BitArray)
+    /// The sender has just completed this piece.
     case have(piece: Int32)
+    /// BEP 3 state changes: the sender chokes or unchokes the receiver, or becomes interested or not in its pieces.
     case choke, unchoke, interested, notInterested
+    /// Asks for one block: `block` is its index within the piece (offset `block × blockLength`), not a byte offset.
     case request(piece: Int32, block: Int32)
+    /// One block's data: only its `length` in bytes is carried, not the bytes themselves.
     case piece(piece: Int32, block: Int32, length: Int32)
+    /// Withdraws a request (in endgame, once the block came from another neighbour).
     case cancel(piece: Int32, block: Int32)
     // Client–server baseline
+    /// Baseline: asks the file server for `length` bytes at byte `offset`.
     case get(offset: Int64, length: Int32)
+    /// Baseline: the server's reply, standing for `length` bytes at byte `offset`.
     case data(offset: Int64, length: Int32)
 
     /// Bytes on the wire, headers of the message itself included (not IP/TCP), as BEP 3 and BEP 15 lay them out.

@@ -40,10 +40,14 @@ public struct ChurnModel: Sendable, Hashable {
         case crash
     }
 
+    /// How long a host stays online each time.
     public var session: Distribution
+    /// How long it stays offline before it comes back.
     public var downtime: Distribution
+    /// Whether going offline is a graceful leave or a crash.
     public var departure: Departure
 
+    /// A churn model; hosts leave gracefully unless `departure` says otherwise.
     public init(session: Distribution, downtime: Distribution, departure: Departure = .leave) {
         self.session = session; self.downtime = downtime; self.departure = departure
     }
@@ -86,7 +90,9 @@ public struct ChurnModel: Sendable, Hashable {
 
 /// One change of a host's presence.
 public struct ChurnEvent: Sendable, Hashable {
+    /// When the change happens.
     public var time: SimTime
+    /// The host that goes or comes back.
     public var host: NodeID
     /// True when the host comes back, false when it goes.
     public var up: Bool

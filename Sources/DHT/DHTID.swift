@@ -19,6 +19,7 @@ public struct DHTID: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Number of bits in an id.
     public static let bitCount = 160
 
+    /// The id with these words: bytes 0–7, 8–15 and 16–19, big-endian.
     @inlinable public init(hi: UInt64, mid: UInt64, lo: UInt32) {
         self.hi = hi; self.mid = mid; self.lo = lo
     }
@@ -97,14 +98,17 @@ public struct DHTID: Hashable, Comparable, Sendable, CustomStringConvertible {
         DHTID(hi: a.hi ^ b.hi, mid: a.mid ^ b.mid, lo: a.lo ^ b.lo)
     }
 
+    /// Bitwise AND (for prefix masks).
     @inlinable public static func & (a: DHTID, b: DHTID) -> DHTID {
         DHTID(hi: a.hi & b.hi, mid: a.mid & b.mid, lo: a.lo & b.lo)
     }
 
+    /// Bitwise OR.
     @inlinable public static func | (a: DHTID, b: DHTID) -> DHTID {
         DHTID(hi: a.hi | b.hi, mid: a.mid | b.mid, lo: a.lo | b.lo)
     }
 
+    /// Bitwise NOT.
     @inlinable public static prefix func ~ (a: DHTID) -> DHTID {
         DHTID(hi: ~a.hi, mid: ~a.mid, lo: ~a.lo)
     }
@@ -162,6 +166,7 @@ public struct DHTID: Hashable, Comparable, Sendable, CustomStringConvertible {
         return id
     }
 
+    /// Orders ids as unsigned 160-bit numbers, so XOR distances compare as Kademlia needs.
     @inlinable public static func < (a: DHTID, b: DHTID) -> Bool {
         if a.hi != b.hi { return a.hi < b.hi }
         if a.mid != b.mid { return a.mid < b.mid }

@@ -3,7 +3,9 @@ public import SimKernel
 
 /// Identifies a lookup started on one node (unique per node and run).
 public struct DHTLookupID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// A running number of the lookups started on the node.
     public var raw: UInt32
+    /// The id with this number.
     public init(raw: UInt32) { self.raw = raw }
     public static func < (a: Self, b: Self) -> Bool { a.raw < b.raw }
     public var description: String { "L\(raw)" }
@@ -28,7 +30,9 @@ public enum DHTLookupKind: UInt8, Sendable, Hashable, Codable, CustomStringConve
 
 /// The outcome of a lookup started with `getPeers`, `announce` or `findNode` (or the matching command).
 public struct DHTLookupResult: Sendable, Hashable {
+    /// Which lookup this is (the id returned when it was started).
     public var lookup: DHTLookupID
+    /// What it looked for.
     public var kind: DHTLookupKind
     /// The target id or info-hash.
     public var target: DHTID
@@ -44,10 +48,13 @@ public struct DHTLookupResult: Sendable, Hashable {
     public var hops: Int
     /// Queries this lookup sent (including `announce_peer`s).
     public var messages: Int
+    /// When the lookup started.
     public var startedAt: SimTime
+    /// When it finished.
     public var finishedAt: SimTime
     /// get_peers: found at least one peer; announce: stored on at least one node; find_node: some node answered.
     public var succeeded: Bool
+    /// How long it took.
     public var duration: SimDuration { finishedAt - startedAt }
 }
 
@@ -83,15 +90,20 @@ public struct DHTLookupResult: Sendable, Hashable {
 /// at most one per maintenance tick). A node that queries us and would fit in the table is pinged and
 /// added when it answers (BEP 5: only nodes known to answer go in the table).
 public struct DHTNode: HostApplication {
+    /// KRPC messages, one per datagram.
     public typealias Payload = KRPCMessage
 
     /// Live commands (through `NetControl.command`).
     public enum Command: Sendable, Hashable, CustomStringConvertible {
+        /// Start a `get_peers` lookup for an info-hash.
         case getPeers(DHTID)
         /// Announce with an explicit port, or nil for `implied_port` (the UDP source port).
         case announce(DHTID, port: UInt16?)
+        /// Start a `find_node` lookup for a target id.
         case findNode(DHTID)
+        /// Stop re-announcing an info-hash (stored copies expire after `peerTTL`).
         case stopAnnouncing(DHTID)
+        /// Send a `ping`; a node that answers may enter the routing table.
         case ping(Endpoint)
         public var description: String {
             switch self {
@@ -132,7 +144,9 @@ public struct DHTNode: HostApplication {
         public var peerTTL: SimDuration = .seconds(30 * 60)
         /// Re-announce own announcements this often; nil announces once (no replication).
         public var republishInterval: SimDuration? = .seconds(15 * 60)
+        /// Most peers stored per info-hash; further ones are not stored, though the announce is acknowledged.
         public var maxPeersPerKey: Int = 100
+        /// Most info-hashes stored; announces for further ones are not stored either.
         public var maxKeys: Int = 10_000
         /// Most peers in one `get_peers` "values".
         public var maxValues: Int = 50
@@ -145,6 +159,7 @@ public struct DHTNode: HostApplication {
         /// Log `dht.lookup.done` for lookups started by the embedder or commands.
         public var logLookups: Bool = true
 
+        /// The parameters labs vary most; the others keep their defaults.
         public init(port: UInt16 = 6881, id: DHTID? = nil, bootstrap: [Endpoint] = [], k: Int = 8, alpha: Int = 3,
                     queryTimeout: SimDuration = .seconds(2), republishInterval: SimDuration? = .seconds(15 * 60),
                     peerTTL: SimDuration = .seconds(30 * 60)) {
@@ -166,6 +181,7 @@ public struct DHTNode: HostApplication {
     public internal(set) var id: DHTID
     /// Whether the id has been assigned (at first start, or by a warm start).
     public internal(set) var hasID: Bool
+    /// The routing table (k-buckets of contacts).
     public internal(set) var table: RoutingTable
     /// Peers stored for info-hashes.
     public internal(set) var storage = PeerStore()
@@ -184,6 +200,7 @@ public struct DHTNode: HostApplication {
     /// When the armed timeout timer fires (one timer covers every pending query: the earliest deadline).
     var timeoutTimerAt: SimTime?
 
+    /// A node that has not started; without `config.id` it draws its id at first start.
     public init(config: Config = Config()) {
         self.configBox = ConfigBox(config)
         self.id = config.id ?? .zero
@@ -230,6 +247,7 @@ public struct DHTNode: HostApplication {
 
     // MARK: HostApplication
 
+    /// Handles start, the maintenance and query-timeout timers, and KRPC datagrams on `config.port`.
     public mutating func handle(_ event: AppEvent<KRPCMessage>, io: inout HostIO<KRPCMessage>) {
         switch event {
         case .start:
@@ -249,6 +267,8 @@ public struct DHTNode: HostApplication {
         }
     }
 
+    /// Loses the routing table, stored peers, pending queries, lookups and announcements;
+    /// keeps the id and `metrics`.
     public mutating func crash() {
         isRunning = false
         table.removeAll(at: .zero)
@@ -260,6 +280,7 @@ public struct DHTNode: HostApplication {
         results = []
     }
 
+    /// Starts a lookup or a ping, or stops re-announcing, as the command says.
     public mutating func command(_ command: Command, io: inout HostIO<KRPCMessage>) {
         switch command {
         case .getPeers(let h): getPeers(h, io: &io)
@@ -270,6 +291,7 @@ public struct DHTNode: HostApplication {
         }
     }
 
+    /// A stable digest of a payload for the run fingerprint.
     public static func digest(_ payload: KRPCMessage) -> UInt64 { payload.digest }
 
     // MARK: Embedder API

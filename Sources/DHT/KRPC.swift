@@ -9,8 +9,11 @@ import SimKernel
 
 /// A node's contact as KRPC carries it ("compact node info", 26 bytes on the wire).
 public struct CompactNode: Hashable, Sendable, CustomStringConvertible {
+    /// The node's 160-bit id.
     public var id: DHTID
+    /// Its public UDP endpoint.
     public var endpoint: Endpoint
+    /// A contact as given.
     @inlinable public init(id: DHTID, endpoint: Endpoint) { self.id = id; self.endpoint = endpoint }
     /// Bytes on the wire.
     public static let byteCount = 26
@@ -59,6 +62,7 @@ public struct KRPCResponse: Hashable, Sendable {
     /// "token": to present in a later `announce_peer` to this node.
     public var token: ShortBytes?
 
+    /// A response from node `id`; pass only the keys the answered query returns.
     public init(id: DHTID, nodes: [CompactNode]? = nil, values: [Endpoint]? = nil, token: ShortBytes? = nil) {
         self.id = id; self.nodes = nodes; self.values = values; self.token = token
     }
@@ -66,8 +70,11 @@ public struct KRPCResponse: Hashable, Sendable {
 
 /// A KRPC error: "e" = [code, message].
 public struct KRPCError: Hashable, Sendable, CustomStringConvertible {
+    /// The error code (201–204 in BEP 5).
     public var code: Int64
+    /// Human-readable text.
     public var message: String
+    /// An error as given.
     public init(code: Int64, message: String) { self.code = code; self.message = message }
 
     /// 201 Generic Error.
@@ -90,9 +97,13 @@ public struct KRPCError: Hashable, Sendable, CustomStringConvertible {
 /// input throws `KRPCDecodingError`, never traps). `wireSize` is the datagram size on the emulated wire
 /// (encoded length + 28 bytes of IPv4 and UDP headers), computed arithmetically, without encoding.
 public struct KRPCMessage: Hashable, Sendable, CustomStringConvertible {
+    /// The message's kind ("y") and content.
     public enum Body: Hashable, Sendable {
+        /// "y" = "q": a query and its arguments ("q", "a").
         case query(KRPCQuery)
+        /// "y" = "r": a response's return values ("r").
         case response(KRPCResponse)
+        /// "y" = "e": an error ("e" = [code, message]).
         case error(KRPCError)
     }
 
@@ -117,11 +128,13 @@ public struct KRPCMessage: Hashable, Sendable, CustomStringConvertible {
         get { storage.transaction }
         set { storage = Storage(transaction: newValue, body: storage.body) }
     }
+    /// What the message is: a query, a response or an error.
     public var body: Body {
         get { storage.body }
         set { storage = Storage(transaction: storage.transaction, body: newValue) }
     }
 
+    /// A message with transaction id `transaction`.
     public init(transaction: ShortBytes, body: Body) { storage = Storage(transaction: transaction, body: body) }
 
     public static func == (a: KRPCMessage, b: KRPCMessage) -> Bool {
@@ -312,20 +325,26 @@ extension KRPCMessage {
 /// Why bytes are not a valid KRPC message. `transaction` is set when the "t" key could be read, so
 /// that a node can answer with a KRPC error (`replyCode`: 204 for an unknown method, else 203).
 public struct KRPCDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What is wrong with the bytes.
     public enum Reason: Hashable, Sendable {
         /// Not strict bencode.
         case bencode(BencodeError)
         /// The top-level value (or "a"/"r") is not a dictionary.
         case notADictionary(String)
+        /// A required key is absent.
         case missingKey(String)
+        /// A key's value has the wrong bencode type.
         case wrongType(key: String, expected: String)
+        /// A key's value has the right type but not an acceptable value (a wrong length, say).
         case invalidValue(key: String, problem: String)
         /// "y" is not q, r or e.
         case unknownMessageType(String)
         /// A query method other than ping, find_node, get_peers, announce_peer.
         case unknownMethod(String)
     }
+    /// What is wrong.
     public var reason: Reason
+    /// The "t" value, if it could be read (nil: no error reply can be matched to the query).
     public var transaction: ShortBytes?
 
     /// The KRPC error code a node should answer with.

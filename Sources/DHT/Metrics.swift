@@ -2,35 +2,48 @@ public import SimKernel
 
 /// One finished lookup, as kept in a node's metrics (24 bytes).
 public struct DHTLookupSample: Sendable, Hashable, Codable {
+    /// What the lookup looked for.
     public var kind: DHTLookupKind
+    /// Hop count of the closest node that answered (clamped to 255).
     public var hops: UInt8
+    /// Whether it succeeded (see `DHTLookupResult.succeeded`).
     public var succeeded: Bool
+    /// Queries it sent (clamped to 65,535).
     public var messages: UInt16
     /// Peers found (get_peers and announce).
     public var peers: UInt16
+    /// When it finished.
     public var finishedAt: SimTime
+    /// How long it took.
     public var duration: SimDuration
 }
 
 /// What one DHT node counted. Kept across crashes (they measure the run, not the node's memory).
 public struct DHTNodeMetrics: Sendable, Hashable {
+    /// KRPC queries sent, maintenance and verification pings included.
     public var queriesSent = 0
+    /// Responses matched to a pending query.
     public var responsesReceived = 0
     /// KRPC errors received in answer to our queries.
     public var errorsReceived = 0
+    /// Queries unanswered within `queryTimeout`.
     public var timeouts = 0
+    /// Queries received from other nodes.
     public var queriesReceived = 0
+    /// `announce_peer`s accepted with a valid token.
     public var announcesAccepted = 0
     /// `announce_peer`s refused with error 203 (stale, foreign or misdirected token).
     public var announcesRejected = 0
     /// Lookups started by the embedder or commands (maintenance lookups are not counted).
     public var lookupsStarted = 0
+    /// Of those, lookups that finished.
     public var lookupsCompleted = 0
     /// The most recent finished lookups (at most `Config.sampleLimit`).
     public internal(set) var samples: [DHTLookupSample] = []
     /// Samples discarded to respect the limit.
     public internal(set) var samplesDropped = 0
 
+    /// All counters at zero, no samples.
     public init() {}
 
     mutating func record(_ r: DHTLookupResult, limit: Int) {
@@ -49,11 +62,17 @@ public struct DHTNodeMetrics: Sendable, Hashable {
 
 /// Count, mean, median, 95th percentile and extremes of a set of values.
 public struct DistributionSummary: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Number of values.
     public var count: Int
+    /// Arithmetic mean.
     public var mean: Double
+    /// The 50th percentile (nearest rank).
     public var median: Double
+    /// The 95th percentile (nearest rank).
     public var p95: Double
+    /// Smallest value.
     public var min: Double
+    /// Largest value.
     public var max: Double
 
     /// Summarises `values` (all zero when empty). Percentiles are nearest-rank.
@@ -87,9 +106,11 @@ public struct DHTMetrics: Sendable, Hashable, Codable {
     public var running: Int
     /// Lookups (get_peers, announce, find_node started by embedders or commands) finished in the window.
     public var lookups: Int
+    /// Of those, lookups that succeeded.
     public var succeeded: Int
     /// `succeeded / lookups` (1 when there were none).
     public var successRate: Double
+    /// Hops per lookup (hop count of the closest node that answered).
     public var hops: DistributionSummary
     /// Lookup latency in milliseconds.
     public var latencyMs: DistributionSummary

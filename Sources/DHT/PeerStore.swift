@@ -17,6 +17,7 @@ public struct PeerStore: Sendable, Hashable {
     }
     @usableFromInline var keys: [Key] = []
 
+    /// An empty store.
     public init() {}
 
     /// Number of info-hashes stored.
@@ -91,6 +92,7 @@ public struct TokenIssuer: Sendable, Hashable {
     /// Token length in bytes (1…8).
     public var length: Int
 
+    /// An issuer with this secret; `length` is clamped to 1...8 bytes.
     public init(secret: UInt64, rotation: SimDuration = .seconds(300), length: Int = 4) {
         self.secret = secret; self.rotation = rotation; self.length = max(1, min(8, length))
     }

@@ -14,8 +14,11 @@ public enum NodeState: String, Sendable, Hashable {
 
 /// One routing-table entry: 32 bytes, no references (a table is a flat array of these).
 public struct Contact: Hashable, Sendable, CustomStringConvertible {
+    /// The node's 160-bit id.
     public var id: DHTID
+    /// Its public IPv4 address.
     public var address: IPv4Address
+    /// Its UDP port.
     public var port: UInt16
     /// Queries in a row it failed to answer.
     public var failures: UInt8
@@ -23,6 +26,7 @@ public struct Contact: Hashable, Sendable, CustomStringConvertible {
     /// Last time (whole virtual seconds) it responded, or queried us after having responded once.
     public var lastActive: UInt32
 
+    /// A contact last active at `lastActive` (whole virtual seconds); `replied`: it has answered a query of ours.
     @inlinable public init(id: DHTID, endpoint: Endpoint, lastActive: UInt32, replied: Bool = true) {
         self.id = id; self.address = endpoint.address; self.port = endpoint.port
         self.failures = 0; self.flags = replied ? 1 : 0; self.lastActive = lastActive
@@ -31,9 +35,11 @@ public struct Contact: Hashable, Sendable, CustomStringConvertible {
     /// Filler for unused slots.
     @usableFromInline static let empty = Contact(id: .zero, endpoint: Endpoint(IPv4Address(raw: 0), 0), lastActive: 0, replied: false)
 
+    /// `address:port`.
     public var endpoint: Endpoint { Endpoint(address, port) }
     /// Whether it ever responded to one of our queries.
     public var hasReplied: Bool { flags & 1 != 0 }
+    /// The contact as KRPC carries it ("compact node info").
     public var compact: CompactNode { CompactNode(id: id, endpoint: endpoint) }
     public var description: String { "\(id.short)@\(endpoint)" }
 }

@@ -5,6 +5,7 @@ public import SimKernel
 public enum DHTScale {
     /// The core latency between three regions ("eu", "us", "asia"): 10 ms inside a region, 40–60 ms between.
     public static let regions = ["eu", "us", "asia"]
+    /// One-way core latencies between those regions, `core[a][b]`, indexed like `regions`.
     public static let core: [[SimDuration]] = [
         [.milliseconds(10), .milliseconds(40), .milliseconds(60)],
         [.milliseconds(40), .milliseconds(10), .milliseconds(50)],

@@ -1,7 +1,10 @@
 /// An IPv4 address in the emulated Internet.
 public struct IPv4Address: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The address as one 32-bit number, first octet in the high byte.
     public var raw: UInt32
+    /// The address with this 32-bit value.
     @inlinable public init(raw: UInt32) { self.raw = raw }
+    /// The address `a.b.c.d`.
     public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
         raw = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
     }
@@ -28,8 +31,11 @@ public struct IPv4Address: Hashable, Comparable, Sendable, Codable, CustomString
 
 /// An (address, port) pair: one end of a datagram flow or a connection.
 public struct Endpoint: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The host (or NAT) address.
     public var address: IPv4Address
+    /// The port number.
     public var port: UInt16
+    /// The endpoint `address:port`.
     @inlinable public init(_ address: IPv4Address, _ port: UInt16) { self.address = address; self.port = port }
     @inlinable public static func < (a: Endpoint, b: Endpoint) -> Bool {
         (a.address.raw, a.port) < (b.address.raw, b.port)

@@ -2,7 +2,9 @@ public import SimKernel
 
 /// Identifies a connection; both ends use the same id (the initiator's node in the high bits).
 public struct ConnectionID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The initiator's node id in the high 32 bits, its running count of connections in the low 32.
     public var raw: UInt64
+    /// The id with this raw value (see `raw`).
     @inlinable public init(raw: UInt64) { self.raw = raw }
     @inlinable public static func < (a: Self, b: Self) -> Bool { a.raw < b.raw }
     public var description: String { "c\(raw >> 32).\(raw & 0xffff_ffff)" }
@@ -48,6 +50,7 @@ public enum AppEvent<Payload: Sendable>: Sendable {
 /// Applications are values. They see the network only through `AppEvent`s and act only through
 /// `HostIO`, so the network can apply access links and NATs to everything they do.
 public protocol HostApplication: Sendable {
+    /// What this application's datagrams and connection data carry.
     associatedtype Payload: Sendable
     /// Live commands the environment can give the application (e.g. "become a free-rider").
     associatedtype Command: Sendable = Never
@@ -63,17 +66,25 @@ public protocol HostApplication: Sendable {
 }
 
 extension HostApplication where Command == Never {
+    /// An application without commands never receives one.
     public mutating func command(_ command: Never, io: inout HostIO<Payload>) {}
 }
 
 /// What an application asks its host to do; the network carries it out after the handler returns.
 public enum HostAction<Payload: Sendable>: Sendable {
+    /// Send a datagram of `size` bytes from local port `from` (see `HostIO.sendDatagram`).
     case datagram(from: UInt16, to: Endpoint, payload: Payload, size: Int)
+    /// Open a connection from local port `from` (see `HostIO.connect`).
     case connect(ConnectionID, from: UInt16, to: Endpoint)
+    /// Send `size` bytes on an established connection.
     case send(ConnectionID, payload: Payload, size: Int)
+    /// Close a connection (a FIN to the remote end).
     case close(ConnectionID)
+    /// Accept connections on a port.
     case listen(UInt16)
+    /// Stop accepting connections on a port.
     case unlisten(UInt16)
+    /// Deliver `.timer(token)` to the application after the delay.
     case timer(UInt64, after: SimDuration)
 }
 

@@ -2,9 +2,13 @@ public import SimKernel
 
 /// Traffic counters of one host. Everything a lab may want to count about what the network did.
 public struct HostCounters: Sendable, Hashable, Codable {
+    /// Packets put on the uplink, counted before any loss or drop on the way.
     public var packetsSent = 0
+    /// Their total size in bytes, headers included.
     public var bytesSent: Int64 = 0
+    /// Packets that passed the NAT (if any) and reached the host's stack.
     public var packetsReceived = 0
+    /// Their total size in bytes, headers included.
     public var bytesReceived: Int64 = 0
     /// Datagrams lost on an access link (the link's loss probability).
     public var droppedLoss = 0
@@ -16,11 +20,16 @@ public struct HostCounters: Sendable, Hashable, Codable {
     public var droppedUnroutable = 0
     /// Inbound packets this host's NAT refused (unsolicited, filtered, or hairpin).
     public var droppedNAT = 0
+    /// Connection attempts this host started (SYNs sent).
     public var connectionsOpened = 0
+    /// Connections accepted on a listening port.
     public var connectionsAccepted = 0
+    /// Connection attempts that timed out or were refused.
     public var connectionsFailed = 0
+    /// All counters at zero.
     public init() {}
 
+    /// The field-by-field sum (totals over several hosts).
     public static func + (a: Self, b: Self) -> Self {
         var r = a
         r.packetsSent += b.packetsSent; r.bytesSent += b.bytesSent
@@ -35,13 +44,19 @@ public struct HostCounters: Sendable, Hashable, Codable {
 
 /// One end of a connection as a host keeps it.
 public struct Connection: Sendable, Hashable {
+    /// `connecting` until the initiator gets the SYN-ACK; an accepted connection starts `established`.
     public enum State: String, Sendable, Hashable { case connecting, established }
+    /// The id both ends use (see `ConnectionID`).
     public var id: ConnectionID
+    /// The port on this host (the private port when it is behind a NAT).
     public var localPort: UInt16
     /// The remote end's public endpoint.
     public var remote: Endpoint
+    /// The remote host's node id, or -1 if no host owns the remote address.
     public var remoteHost: Int
+    /// Whether the handshake has completed.
     public var state: State
+    /// True at the end that opened the connection.
     public var initiator: Bool
     /// When this end's latest small segment reaches the remote host: the next one arrives no sooner, so a
     /// connection's small segments keep their order whatever their sizes (see `Internet.transmit`).
@@ -49,6 +64,7 @@ public struct Connection: Sendable, Hashable {
     /// The same for bulk segments (and a FIN waits for both).
     public var lastBulkArrival = SimTime.zero
 
+    /// A connection as given; neither lane has sent anything yet.
     @inlinable public init(id: ConnectionID, localPort: UInt16, remote: Endpoint, remoteHost: Int, state: State, initiator: Bool) {
         self.id = id; self.localPort = localPort; self.remote = remote; self.remoteHost = remoteHost
         self.state = state; self.initiator = initiator
@@ -69,19 +85,25 @@ public struct Connection: Sendable, Hashable {
 
 /// An emulated host: its address, access link, optional NAT box in front of it, connections, and application.
 public struct Host<App: HostApplication>: Sendable {
+    /// The host's node id in the simulation.
     public let id: NodeID
     /// The host's own address: private when it sits behind `nat`.
     public let address: IPv4Address
+    /// The NAT box in front of the host, or nil if the host has a public address.
     public var nat: NATBox?
+    /// The access link: capacities (bits per second), latency and datagram loss.
     public var link: LinkSpec
     /// False while the access link is down.
     public var linkUp = true
     /// False while the host is crashed or has left (or has not joined yet).
     public var running = false
+    /// The application the host runs.
     public var app: App
+    /// What the network did for this host: packets, bytes, drops by reason, connections.
     public var counters = HostCounters()
     /// When the uplink and downlink (and their small-packet lanes, see `smallPacketBytes`) are free.
     public var uplinkFreeAt: SimTime { _uplinkFreeAt }
+    /// The same for the downlink's bulk lane.
     public var downlinkFreeAt: SimTime { _downlinkFreeAt }
     @usableFromInline var _uplinkFreeAt = SimTime.zero
     @usableFromInline var _downlinkFreeAt = SimTime.zero
@@ -102,6 +124,7 @@ public struct Host<App: HostApplication>: Sendable {
     /// Increases on every crash, so timers set before a crash are ignored after it.
     @usableFromInline var incarnation: UInt32 = 0
 
+    /// A host that has not joined yet: `running` is false until a `join` control.
     public init(id: NodeID, address: IPv4Address, link: LinkSpec, nat: NATBox?, app: App) {
         self.id = id; self.address = address; self.link = link; self.nat = nat; self.app = app
     }

@@ -23,17 +23,25 @@ public let smallPacketBytes = 128
 
 /// A packet crossing the emulated Internet. Addresses are public (after NAT translation).
 public struct Packet<Payload: Sendable>: Sendable {
+    /// A datagram, or a segment of one connection.
     public enum Kind: Sendable, Hashable {
         case datagram
         case segment(ConnectionID, Segment)
     }
+    /// The sender's public endpoint (after its NAT).
     public var source: Endpoint
+    /// The receiver's public endpoint.
     public var destination: Endpoint
+    /// The sending host's node id.
     public var sourceHost: Int
+    /// Size in bytes, headers included: it sets the serialisation time on both access links.
     public var size: Int
+    /// Datagram, or which segment of which connection.
     public var kind: Kind
+    /// The application data; nil for control segments (SYN, SYN-ACK, FIN, RST).
     public var payload: Payload?
 
+    /// A packet with every field given.
     @inlinable public init(source: Endpoint, destination: Endpoint, sourceHost: Int, size: Int, kind: Kind, payload: Payload?) {
         self.source = source; self.destination = destination; self.sourceHost = sourceHost; self.size = size
         self.kind = kind; self.payload = payload
@@ -50,7 +58,9 @@ public enum NetMessage<App: HostApplication>: Sendable {
     case deliver(Packet<App.Payload>)
     /// A live command for the application (from a control action).
     case command(App.Command, incarnation: UInt32)
+    /// An application timer; ignored if the host crashed or restarted since it was set.
     case timer(UInt64, incarnation: UInt32)
+    /// The connect timeout of an attempt: it fails the attempt if still connecting.
     case connectTimeout(ConnectionID, incarnation: UInt32)
 }
 
@@ -64,10 +74,13 @@ public enum NetControl<Command: Sendable>: Sendable {
     case crash(NodeID)
     /// A crashed or departed host comes back with fresh state.
     case restart(NodeID)
+    /// The host's access link goes down: packets to and from it are dropped.
     case linkDown(NodeID)
+    /// The host's access link comes back up.
     case linkUp(NodeID)
     /// Changes a host's access-link capacities (nil keeps the current value).
     case setRate(NodeID, up: Int64?, down: Int64?)
+    /// Sets the access link's datagram loss probability (0...1, each direction).
     case setLoss(NodeID, Double)
     /// Cuts these hosts off from all others (they still reach each other).
     case partition([NodeID], name: String)
@@ -86,17 +99,23 @@ public enum NetControl<Command: Sendable>: Sendable {
 /// Small packets (≤ `smallPacketBytes`) queue only behind other small packets. Every packet is sent to
 /// arrive when it would have crossed an idle downlink, so the usual case costs one event instead of two.
 public struct Internet<App: HostApplication>: SimModel {
+    /// Each simulated node is one host.
     public typealias Node = Host<App>
+    /// What the network schedules for hosts.
     public typealias Message = NetMessage<App>
+    /// Failure injections and live changes.
     public typealias Control = NetControl<App.Command>
 
+    /// Regions, hosts' addresses, latencies and partitions; changed only by control actions.
     public var topology: Topology
+    /// The shortest path latency between two hosts (`Topology.minimumPathLatency`).
     public let lookahead: SimDuration
     /// How long a connection attempt waits for an answer.
     public var connectTimeout: SimDuration
     /// Log every NAT drop (useful in small labs; noisy in big swarms).
     public var logNATDrops: Bool
 
+    /// An Internet over `topology`; the lookahead is the topology's shortest path latency.
     public init(topology: Topology, connectTimeout: SimDuration = .seconds(5), logNATDrops: Bool = true) {
         self.topology = topology
         self.lookahead = topology.minimumPathLatency
@@ -104,6 +123,7 @@ public struct Internet<App: HostApplication>: SimModel {
         self.logNATDrops = logNATDrops
     }
 
+    /// Hashes a message's kind, packet header fields and payload for the run fingerprint.
     @inlinable public func digest(_ message: Message) -> UInt64 {
         switch message {
         case .start(let i): return 0x5747 ^ UInt64(i)
@@ -125,6 +145,8 @@ public struct Internet<App: HostApplication>: SimModel {
 
     // MARK: Handling events
 
+    /// Handles one event at a host: start, timer, connect timeout, command, or a packet that arrives
+    /// at its access link or has crossed its downlink.
     @inlinable public func handle(_ message: Message, node host: inout Host<App>, context: inout NodeContext<Message>) {
         switch message {
         case .start(let incarnation):
@@ -355,6 +377,7 @@ public struct Internet<App: HostApplication>: SimModel {
 
     // MARK: Control actions
 
+    /// Applies a failure injection or live change and logs it (`host.*` or `inject.*`).
     public static func apply(_ control: Control, to world: inout SimState<Internet<App>>) {
         let names = world.model.topology.hostNames
         func name(_ n: NodeID) -> String { names[n] }

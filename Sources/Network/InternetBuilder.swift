@@ -2,7 +2,9 @@ public import SimKernel
 
 /// Assembles an emulated Internet: regions, hosts (with addresses assigned deterministically), NATs.
 public struct InternetBuilder<App: HostApplication> {
+    /// The topology so far: regions, and each host's name, address and latency.
     public private(set) var topology: Topology
+    /// The hosts so far, indexed by node id.
     public private(set) var hosts: [Host<App>] = []
     /// When each host joins (nil = it starts absent, until a `join` control).
     public private(set) var joinTimes: [SimTime?] = []

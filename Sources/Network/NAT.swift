@@ -172,6 +172,8 @@ public struct NATConfig: Sendable, Hashable, Codable {
         case preset, mapping, filtering, mappingTimeout, hairpinning, firstPort, portForwards
     }
 
+    /// Reads `preset` and/or `mapping` and `filtering` (explicit ones win), the optional timeout, first port,
+    /// hairpinning, and `portForwards` keyed by port as text; refuses values the initialisers refuse.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let preset = try c.decodeIfPresent(NATPreset.self, forKey: .preset)
@@ -212,6 +214,7 @@ public struct NATConfig: Sendable, Hashable, Codable {
         }
     }
 
+    /// Writes the explicit behaviours (never `preset`) and the forwards keyed by port as text.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(mapping, forKey: .mapping)
@@ -277,6 +280,7 @@ public struct NATStats: Sendable, Hashable, Codable {
     /// Mappings removed because they went idle for the timeout.
     public var expired = 0
 
+    /// All counters at zero.
     public init() {}
 
     /// All dropped packets.

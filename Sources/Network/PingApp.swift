@@ -4,9 +4,13 @@ public import SimKernel
 /// connections) to targets round-robin; responders echo probes and accept connections.
 /// It makes NAT behaviour visible: a probe to a host behind a NAT goes unanswered.
 public struct PingApp: HostApplication, Hashable {
+    /// What ping hosts send: probes, their echoes, and a greeting on test connections.
     public enum Payload: Sendable, Hashable {
+        /// A probe; the responder echoes `seq` and `sentAt` back.
         case probe(seq: UInt32, sentAt: SimTime)
+        /// The echo of a probe: `now - sentAt` is the round-trip time.
         case reply(seq: UInt32, sentAt: SimTime)
+        /// Sent once on each test connection before closing it.
         case hello
     }
 
@@ -16,11 +20,13 @@ public struct PingApp: HostApplication, Hashable {
         public var port: UInt16 = 7
         /// Targets to probe, in order; empty means responder only.
         public var targets: [Endpoint] = []
+        /// Time between probes.
         public var interval: SimDuration = .seconds(1)
         /// Probe size in bytes.
         public var size: Int = 64
         /// Also open a connection to each target (every `connectEvery` probes; 0 = never).
         public var connectEvery: Int = 0
+        /// A configuration; the defaults make a responder on port 7.
         public init(port: UInt16 = 7, targets: [Endpoint] = [], interval: SimDuration = .seconds(1), size: Int = 64, connectEvery: Int = 0) {
             self.port = port; self.targets = targets; self.interval = interval; self.size = size; self.connectEvery = connectEvery
         }
@@ -28,23 +34,36 @@ public struct PingApp: HostApplication, Hashable {
 
     /// What it measured.
     public struct Metrics: Sendable, Hashable, Codable {
+        /// Probes this host sent.
         public var probesSent = 0
+        /// Replies it received.
         public var repliesReceived = 0
+        /// Probes it answered (as a responder).
         public var probesAnswered = 0
+        /// The sum of measured round-trip times (divide by `repliesReceived` for the mean).
         public var rttTotal = SimDuration.zero
+        /// The longest measured round-trip time.
         public var rttMax = SimDuration.zero
+        /// Test connections established.
         public var connectsSucceeded = 0
+        /// Test connections that timed out or were refused.
         public var connectsFailed = 0
+        /// Connections accepted from probers.
         public var connectionsAccepted = 0
+        /// All zero.
         public init() {}
     }
 
+    /// What this host does.
     public var config: Config
+    /// What it has measured so far; kept across a crash.
     public var metrics = Metrics()
     var seq: UInt32 = 0
 
+    /// A host running `config`, with nothing measured yet.
     public init(config: Config) { self.config = config }
 
+    /// Listens on the port, probes the targets round-robin every `interval`, echoes probes, and counts.
     public mutating func handle(_ event: AppEvent<Payload>, io: inout HostIO<Payload>) {
         switch event {
         case .start:
@@ -87,10 +106,12 @@ public struct PingApp: HostApplication, Hashable {
         }
     }
 
+    /// Restarts the probe sequence; the metrics are kept.
     public mutating func crash() {
         seq = 0
     }
 
+    /// A stable digest of a payload for the run fingerprint.
     public static func digest(_ payload: Payload) -> UInt64 {
         switch payload {
         case .probe(let s, let t): return SplitMix64.mix(UInt64(s) ^ UInt64(bitPattern: t.nanoseconds) << 1)

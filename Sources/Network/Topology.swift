@@ -11,6 +11,7 @@ public struct LinkSpec: Sendable, Hashable, Codable {
     /// Probability that a datagram is lost on this link (each direction). Connections are reliable.
     public var loss: Double
 
+    /// A link of `up` and `down` bits per second, one-way `latency`, and datagram `loss` probability.
     public init(up: Int64, down: Int64, latency: SimDuration, loss: Double = 0) {
         self.up = up; self.down = down; self.latency = latency; self.loss = loss
     }
@@ -27,8 +28,11 @@ public struct Topology: Sendable {
     public var core: [[SimDuration]]
     /// Each host's name, region, and public address (its own, or its NAT's).
     public var hostNames: [String]
+    /// Each host's region number (an index into `regions`).
     public var hostRegion: [Int]
+    /// Each host's group name from the scenario (hosts of a group share their set-up).
     public var hostGroup: [String]
+    /// Each host's public address: its own, or its NAT's.
     public var publicAddress: [IPv4Address]
     /// Each host's access-link latency, copied here so any host can compute a path latency.
     public var accessLatency: [SimDuration]
@@ -39,6 +43,7 @@ public struct Topology: Sendable {
     public var partition: [Int]
     @usableFromInline var routes: [IPv4Address: Int]
 
+    /// Regions and their one-way core latencies, with no hosts yet.
     public init(regions: [String], core: [[SimDuration]]) {
         self.regions = regions; self.core = core
         hostNames = []; hostRegion = []; hostGroup = []; publicAddress = []; accessLatency = []; downlinkRate = []; partition = []

@@ -14,9 +14,13 @@ public struct ScheduledEvent<Message>: Comparable {
     /// and the origin's sequence number (40 bits). One unsigned comparison orders events, which lets
     /// the heap pick the smallest child without unpredictable branches.
     @usableFromInline var key: UInt128
+    /// The node the message is delivered to.
     public var target: UInt32
+    /// The payload handed to the target node's model.
     public var message: Message
 
+    /// Packs the ordering key. `time` must not be negative and `seq` must fit in 40 bits;
+    /// node origins are clamped to 24 bits, and `environmentOrigin` sorts after every node.
     @inlinable public init(time: SimTime, origin: UInt32, target: UInt32, seq: UInt64, message: Message) {
         precondition(seq < 1 << 40, "per-node event sequence overflow")
         precondition(time.nanoseconds >= 0, "events cannot be scheduled before the start")
@@ -51,8 +55,11 @@ extension ScheduledEvent: Sendable where Message: Sendable {}
 
 /// A control action (failure injection, live change) applied between windows at a virtual time.
 public struct ScheduledControl<Control>: Comparable {
+    /// When the action applies.
     public var time: SimTime
+    /// Scheduling order: actions at the same time apply in increasing `seq`.
     public var seq: UInt64
+    /// The action itself.
     public var control: Control
     @inlinable public static func < (a: Self, b: Self) -> Bool { (a.time, a.seq) < (b.time, b.seq) }
     @inlinable public static func == (a: Self, b: Self) -> Bool { a.time == b.time && a.seq == b.seq }

@@ -25,6 +25,7 @@ public struct EventHeap<Message> {
     /// Free slots, reused last-in first-out (which slot a message gets never affects the order).
     @usableFromInline var freeSlots: [UInt32] = []
 
+    /// An empty queue.
     @inlinable public init() {}
 
     /// Builds a heap from events in any order.
@@ -39,7 +40,9 @@ public struct EventHeap<Message> {
         for i in stride(from: (entries.count - 2) / 4, through: 0, by: -1) { siftDown(from: i) }
     }
 
+    /// The number of pending events.
     @inlinable public var count: Int { entries.count }
+    /// True when no event is pending.
     @inlinable public var isEmpty: Bool { entries.isEmpty }
     /// The earliest event, if any.
     @inlinable public var min: ScheduledEvent<Message>? {
@@ -55,6 +58,7 @@ public struct EventHeap<Message> {
         entries.compactMap { e in messages[Int(e.slot)].map { ScheduledEvent(key: e.key, target: e.target, message: $0) } }
     }
 
+    /// Adds an event (O(log n)); its message waits in a free slab slot.
     @inlinable public mutating func insert(_ event: consuming ScheduledEvent<Message>) {
         let slot: UInt32
         if let s = freeSlots.popLast() {

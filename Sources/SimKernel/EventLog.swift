@@ -19,11 +19,17 @@ public enum LogValue: Sendable, Hashable, CustomStringConvertible {
 
 /// One key–value field of a log entry.
 public struct LogField: Sendable, Hashable {
+    /// The field name, e.g. `host` or `reason`.
     public var key: String
+    /// The field value.
     public var value: LogValue
+    /// A field with any value.
     public init(_ key: String, _ value: LogValue) { self.key = key; self.value = value }
+    /// A text field.
     public init(_ key: String, _ value: String) { self.init(key, .string(value)) }
+    /// An integer field (stored as `Int64`).
     public init(_ key: String, _ value: Int) { self.init(key, .int(Int64(value))) }
+    /// A floating-point field.
     public init(_ key: String, _ value: Double) { self.init(key, .double(value)) }
 }
 
@@ -37,8 +43,10 @@ public struct LogEntry: Sendable, Hashable {
     public var seq: UInt64
     /// A short machine-readable kind such as `nat.drop` or `inject.crash`.
     public var kind: String
+    /// Details as key–value pairs, in the order given.
     public var fields: [LogField]
 
+    /// An entry as given; `(time, node, seq)` should be unique so the log order is stable.
     public init(time: SimTime, node: NodeID?, seq: UInt64, kind: String, fields: [LogField]) {
         self.time = time; self.node = node; self.seq = seq; self.kind = kind; self.fields = fields
     }
@@ -64,6 +72,7 @@ public struct EventLog: Sendable {
     /// Entries recorded since the start of the run, including those discarded.
     public private(set) var totalRecorded: Int = 0
 
+    /// An empty log keeping at most `capacity` entries (at least 1).
     public init(capacity: Int = 10_000) { self.capacity = max(1, capacity) }
 
     /// Appends entries that are already in canonical order and later than every retained entry.

@@ -4,8 +4,11 @@
 /// The model value itself is shared, read-only configuration while nodes run (topology, latencies);
 /// only control actions, applied serially between windows, may change it.
 public protocol SimModel: Sendable {
+    /// Per-node state; only the node's own handler changes it.
     associatedtype Node: Sendable
+    /// What nodes send each other or schedule for themselves (timers).
     associatedtype Message: Sendable
+    /// An action the environment applies between windows (failure injection, live change).
     associatedtype Control: Sendable
 
     /// The smallest delay between an event at one node and any effect it can have on another node.

@@ -15,6 +15,7 @@ public struct SimRandom: RandomNumberGenerator, Sendable, Hashable, Codable {
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
     }
 
+    /// The next 64 uniformly distributed bits.
     @inlinable public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
@@ -40,8 +41,11 @@ public struct SimRandom: RandomNumberGenerator, Sendable, Hashable, Codable {
 
 /// SplitMix64, used to expand a seed into generator state and to mix hashes.
 public struct SplitMix64: Sendable {
+    /// The generator's counter, advanced by the golden-ratio increment on every draw.
     public var state: UInt64
+    /// A generator starting from `state` (any value, zero included).
     public init(state: UInt64) { self.state = state }
+    /// The next 64 bits of output.
     @inlinable public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

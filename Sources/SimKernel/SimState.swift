@@ -2,11 +2,15 @@ public import HeapModule
 
 /// Per-node kernel bookkeeping: the node's PRNG, event and log counters, and its running fingerprint.
 public struct NodeSlot: Sendable, Hashable {
+    /// The node's own random stream.
     public var random: SimRandom
+    /// Events this node has scheduled so far (the `seq` of the latest).
     public var seq: UInt64 = 0
+    /// Log entries this node has recorded so far.
     public var logSeq: UInt64 = 0
     /// Running hash over every event delivered to this node, in delivery order.
     public var fingerprint: UInt64 = 0xcbf2_9ce4_8422_2325
+    /// Events delivered to this node.
     public var delivered: UInt64 = 0
 }
 

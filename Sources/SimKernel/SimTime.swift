@@ -5,6 +5,7 @@ public struct SimTime: Hashable, Comparable, Sendable, Codable, CustomStringConv
     /// Nanoseconds since the start of the run.
     public var nanoseconds: Int64
 
+    /// The instant `nanoseconds` after the start of the run.
     @inlinable public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
 
     /// The start of every run.
@@ -15,12 +16,16 @@ public struct SimTime: Hashable, Comparable, Sendable, Codable, CustomStringConv
     public static let never = SimTime(nanoseconds: .max)
 
     @inlinable public static func < (a: SimTime, b: SimTime) -> Bool { a.nanoseconds < b.nanoseconds }
+    /// The instant `d` later; saturates at `.never` instead of overflowing.
     @inlinable public static func + (a: SimTime, d: SimDuration) -> SimTime {
         let (sum, overflow) = a.nanoseconds.addingReportingOverflow(d.nanoseconds)
         return overflow ? .never : SimTime(nanoseconds: sum)
     }
+    /// The instant `d` earlier.
     @inlinable public static func - (a: SimTime, d: SimDuration) -> SimTime { SimTime(nanoseconds: a.nanoseconds - d.nanoseconds) }
+    /// The span from `b` to `a` (negative if `a` is earlier).
     @inlinable public static func - (a: SimTime, b: SimTime) -> SimDuration { SimDuration(nanoseconds: a.nanoseconds - b.nanoseconds) }
+    /// Moves `a` later by `d`, saturating at `.never`.
     @inlinable public static func += (a: inout SimTime, d: SimDuration) { a = a + d }
 
     /// Seconds since the start, as a floating-point value for display and reports.
@@ -32,14 +37,21 @@ public struct SimTime: Hashable, Comparable, Sendable, Codable, CustomStringConv
 
 /// A span of virtual time, in integer nanoseconds.
 public struct SimDuration: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// Length in nanoseconds (negative for a span backwards in time).
     public var nanoseconds: Int64
 
+    /// A span of `nanoseconds` nanoseconds.
     @inlinable public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
 
+    /// No time at all.
     public static let zero = SimDuration(nanoseconds: 0)
+    /// `n` nanoseconds.
     @inlinable public static func nanoseconds(_ n: Int64) -> SimDuration { SimDuration(nanoseconds: n) }
+    /// `n` microseconds.
     @inlinable public static func microseconds(_ n: Int64) -> SimDuration { SimDuration(nanoseconds: n * 1_000) }
+    /// `n` milliseconds.
     @inlinable public static func milliseconds(_ n: Int64) -> SimDuration { SimDuration(nanoseconds: n * 1_000_000) }
+    /// `n` whole seconds.
     @inlinable public static func seconds(_ n: Int64) -> SimDuration { SimDuration(nanoseconds: n * 1_000_000_000) }
     /// Rounds to the nearest nanosecond.
     public init(seconds s: Double) { self.init(nanoseconds: Int64((s * 1e9).rounded())) }
@@ -47,8 +59,10 @@ public struct SimDuration: Hashable, Comparable, Sendable, Codable, CustomString
     @inlinable public static func < (a: SimDuration, b: SimDuration) -> Bool { a.nanoseconds < b.nanoseconds }
     @inlinable public static func + (a: SimDuration, b: SimDuration) -> SimDuration { SimDuration(nanoseconds: a.nanoseconds + b.nanoseconds) }
     @inlinable public static func - (a: SimDuration, b: SimDuration) -> SimDuration { SimDuration(nanoseconds: a.nanoseconds - b.nanoseconds) }
+    /// The span `k` times as long.
     @inlinable public static func * (a: SimDuration, k: Int64) -> SimDuration { SimDuration(nanoseconds: a.nanoseconds * k) }
 
+    /// Length in seconds, as a floating-point value for display and reports.
     public var seconds: Double { Double(nanoseconds) / 1e9 }
 
     /// The time to serialise `bytes` on a link of `bitsPerSecond`, rounded up to the next nanosecond.

@@ -26,6 +26,7 @@ public enum RunStop: Sendable, Equatable {
 ///
 /// The hot loops are `@inlinable` so that they are specialised for each model in the module that uses it.
 public final class Simulation<Model: SimModel> {
+    /// Why `run` returned (the same as `RunStop`).
     public typealias Stop = RunStop
 
     /// The complete run state. Copy it to checkpoint; assign it to restore.
@@ -37,6 +38,8 @@ public final class Simulation<Model: SimModel> {
     public var logSink: ((LogEntry) -> Void)?
     @usableFromInline var executor = WindowExecutor<Model>()
 
+    /// A run of `model` over `nodes` (indexed by `NodeID`) from `seed`; `logCapacity` bounds the event log.
+    /// The model's lookahead must be positive.
     public init(model: Model, nodes: [Model.Node], seed: UInt64, threads: Int = 1, logCapacity: Int = 10_000) {
         precondition(model.lookahead.nanoseconds > 0, "the lookahead must be positive")
         state = SimState(model: model, nodes: nodes, seed: seed, logCapacity: logCapacity)

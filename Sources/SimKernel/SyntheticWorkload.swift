@@ -3,25 +3,37 @@
 ///
 /// Used to measure engine throughput (events per second) and to prove determinism across thread counts.
 public struct SyntheticWorkload: SimModel {
+    /// Per-node counters.
     public struct Node: Sendable, Hashable {
+        /// Tokens received.
         public var received: UInt64 = 0
+        /// Timers fired.
         public var timers: UInt64 = 0
+        /// A running hash of the events handled (it keeps the per-event work from being optimised away).
         public var checksum: UInt64 = 0
+        /// True between a `pause` and a `resume`: messages are ignored.
         public var paused = false
+        /// A fresh node: nothing counted, not paused.
         public init() {}
     }
 
+    /// What the synthetic nodes exchange.
     public enum Message: Sendable, Hashable {
+        /// A token passed from node to node; `hops` counts the forwards so far.
         case token(hops: UInt32)
+        /// A timer a node set for itself.
         case timer
     }
 
+    /// Failure injections for the synthetic workload.
     public enum Control: Sendable, Hashable {
         /// Nodes in the range ignore messages until resumed (a crude failure injection).
         case pause(Range<Int>)
+        /// Nodes in the range handle messages again.
         case resume(Range<Int>)
     }
 
+    /// The smallest delay of a token between nodes (the window width).
     public let lookahead: SimDuration
     /// Extra random delay on top of the lookahead, up to this much.
     public let jitter: SimDuration
@@ -29,8 +41,10 @@ public struct SyntheticWorkload: SimModel {
     public let workPerEvent: Int
     /// Probability that handling a token also sets a timer.
     public let timerProbability: Double
+    /// The number of nodes; each token goes to one of them chosen uniformly.
     public let nodeCount: Int
 
+    /// A workload over `nodeCount` nodes; a token takes `lookahead` plus a random part of `jitter`.
     public init(nodeCount: Int, lookahead: SimDuration = .milliseconds(10), jitter: SimDuration = .milliseconds(40),
                 workPerEvent: Int = 0, timerProbability: Double = 0.25) {
         self.nodeCount = nodeCount; self.lookahead = lookahead; self.jitter = jitter
@@ -50,6 +64,8 @@ public struct SyntheticWorkload: SimModel {
         return sim
     }
 
+    /// Does the per-event work, then forwards a token to a random node (sometimes also setting a timer) or counts a timer.
+    /// A paused node does nothing.
     public func handle(_ message: Message, node: inout Node, context: inout NodeContext<Message>) {
         if node.paused { return }
         var x = node.checksum
@@ -71,6 +87,7 @@ public struct SyntheticWorkload: SimModel {
         }
     }
 
+    /// The token's hop count plus one, or a constant for a timer.
     public func digest(_ message: Message) -> UInt64 {
         switch message {
         case .token(let hops): return UInt64(hops) &+ 1
@@ -78,6 +95,7 @@ public struct SyntheticWorkload: SimModel {
         }
     }
 
+    /// Pauses or resumes a range of nodes and logs `inject.pause` or `inject.resume`.
     public static func apply(_ control: Control, to world: inout SimState<SyntheticWorkload>) {
         switch control {
         case .pause(let r):

@@ -13,6 +13,7 @@ public struct TerminalError: Error, CustomStringConvertible {
 public struct TerminalOptions: Sendable {
     /// Draw with ASCII only (`--ascii`).
     public var ascii = false
+    /// Options; `ascii` forces ASCII-only drawing.
     public init(ascii: Bool = false) { self.ascii = ascii }
 }
 
@@ -35,6 +36,7 @@ public final class CursesTerminal: TerminalBackend {
     public let asciiOnly: Bool
     /// Whether colours are used.
     public let colors: Bool
+    /// Wakes a blocked `waitForInput()`; the one member that may be called from any thread.
     public let waker: @Sendable () -> Void
 
     private let wakeRead: Int32
@@ -139,12 +141,16 @@ public final class CursesTerminal: TerminalBackend {
         for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { signal(sig, SIG_DFL) }
     }
 
+    /// True once SIGINT, SIGTERM, SIGHUP or SIGQUIT arrived: the main loop should exit and `close()`.
     public var quitRequested: Bool { quitFlag.isSet }
 
+    /// The terminal's current size in character cells.
     public var size: Size { Size(width: Int(inetlab_getmaxx()), height: Int(inetlab_getmaxy())) }
 
     // MARK: Input
 
+    /// Blocks (without using CPU) until there is input, a resize, a wake-up or a quit request;
+    /// returns the decoded events, possibly none.
     public func waitForInput() -> [InputEvent] {
         var events = readKeys()
         if !events.isEmpty || quitRequested { return events }
