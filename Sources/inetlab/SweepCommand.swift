@@ -47,9 +47,10 @@ struct Sweep: ParsableCommand {
             guard let eq = v.firstIndex(of: "="), eq != v.startIndex else {
                 throw ValidationError("--vary \(v): expected KEY=V1,V2,… (e.g. hosts.2.count=10,50,100)")
             }
-            let values = v[v.index(after: eq)...].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard !values.isEmpty, !values.contains(where: \.isEmpty) else {
-                throw ValidationError("--vary \(v): give at least one value, separated by commas")
+            let values = v[v.index(after: eq)...].split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !values.contains(where: \.isEmpty) else {
+                throw ValidationError("--vary \(v): every value must be given: one or more values separated by single commas (e.g. hosts.2.count=10,50,100)")
             }
             return (String(v[..<eq]), values)
         }
@@ -70,6 +71,12 @@ struct Sweep: ParsableCommand {
         // Load every variant first: a bad value is reported before any long run starts.
         let variants = try axes[0].values.indices.map { i in
             try loadOrExit(scenario, overrides: overrides + axes.map { "\($0.key)=\($0.values[i])" })
+        }
+        guard variants.allSatisfy({ !$0.spec.swarms.isEmpty }) else {
+            let message = "\(scenario): error: no swarm to sweep: a sweep charts distribution times against the textbook bounds, " +
+                "so the scenario needs a swarm (and may add file clients); inetlab run reports other scenarios\n"
+            FileHandle.standardError.write(Data(message.utf8))
+            throw ExitCode(2)
         }
         let out = StandardOutput()
         var points: [SweepPoint] = []

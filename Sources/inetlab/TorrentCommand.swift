@@ -67,8 +67,13 @@ extension TorrentCommand {
         var force = false
 
         func run() throws {
-            if !force && FileManager.default.fileExists(atPath: output) {
-                throw TorrentCommandError("\(output): already exists (use --force to overwrite)")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory) {
+                if isDirectory.boolValue { throw TorrentCommandError("\(output): is a directory; give the .torrent file's path, e.g. \(output)/name.torrent") }
+                if !force { throw TorrentCommandError("\(output): already exists (use --force to overwrite)") }
+            }
+            if let empty = announce.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                throw TorrentCommandError("--announce '\(empty)': give a tracker URL, e.g. http://tracker:6969/announce (leave -a out for a trackerless torrent)")
             }
             var builder = TorrentBuilder()
             do {
@@ -97,7 +102,7 @@ extension TorrentCommand {
             do {
                 try Data(metainfo.encoded()).write(to: URL(fileURLWithPath: output))
             } catch {
-                throw TorrentCommandError("\(output): cannot write: \(error.localizedDescription)")
+                throw TorrentCommandError("\(output): cannot write: \(systemReason(error))")
             }
             print("info_hash: \(metainfo.infoHashHex)")
             print(
@@ -214,4 +219,15 @@ private func formatSize(_ bytes: Int) -> String {
     let rounded = (value * 10).rounded() / 10
     let text = rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.1f", rounded)
     return "\(text) \(units[unit])"
+}
+
+/// The operating system's words for a failed file operation ("Permission denied", "No such file or
+/// directory"), rather than Foundation's "The operation could not be completed (NSCocoaErrorDomain …)".
+func systemReason(_ error: any Error) -> String {
+    let ns = error as NSError
+    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    return ns.localizedDescription
 }

@@ -162,6 +162,30 @@ let hello = "labs/00-hello/hello.yaml"
         #expect(examples >= 1)
     }
 
+    /// `torrent create` then `torrent show`: the same info-hash both ways; a directory as the output, an empty
+    /// announce URL and an existing file without --force are refused with a plain message.
+    @Test func torrentCreateAndShowAgreeAndBadOutputsAreRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("torrent-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("data.bin")
+        try Data((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: input)
+        let out = dir.appendingPathComponent("data.torrent").path
+        let made = try CLI.run(["torrent", "create", input.path, "--piece-length", "32KiB", "-a", "http://t:6969/announce", "-o", out])
+        #expect(made.status == 0, "\(made.stderr)")
+        let hash = try #require(made.stdout.split(separator: "\n").first { $0.hasPrefix("info_hash: ") })
+        let shown = try CLI.run(["torrent", "show", out])
+        #expect(shown.status == 0 && shown.stdout.contains(hash) && shown.stdout.contains("piece count: 4"), "\(shown.stdout)")
+
+        let again = try CLI.run(["torrent", "create", input.path, "-o", out])
+        #expect(again.status != 0 && again.stderr.contains("already exists (use --force to overwrite)"))
+        let intoDir = try CLI.run(["torrent", "create", input.path, "-o", dir.path, "--force"])
+        #expect(intoDir.status != 0 && intoDir.stderr.contains("is a directory"), "\(intoDir.stderr)")
+        let empty = try CLI.run(["torrent", "create", input.path, "-a", "", "-o", dir.appendingPathComponent("e.torrent").path])
+        #expect(empty.status != 0 && empty.stderr.contains("give a tracker URL"), "\(empty.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("e.torrent").path))
+    }
+
     /// A word that is no subcommand says so (it used to print the dashboard's usage).
     @Test func unknownSubcommandIsNamed() throws {
         let r = try CLI.run(["nonsense"])

@@ -61,5 +61,17 @@ import Testing
         #expect(r1.status != 0 && r1.stderr.contains("as many values"))
         let r2 = try CLI.run(["sweep", path, "--vary", "hosts.2.count=2,lots"])
         #expect(r2.status == 2 && r2.stderr.contains("hosts.2.count"), "\(r2.stderr)")
+        // An empty value between commas is an error, not silently dropped.
+        let r3 = try CLI.run(["sweep", path, "--vary", "hosts.2.count=2,,5"])
+        #expect(r3.status != 0 && r3.stderr.contains("every value must be given"), "\(r3.stderr)")
+    }
+
+    /// A scenario without a swarm has no distribution time to chart: say so instead of a table of dashes.
+    @Test func aScenarioWithoutASwarmIsRefused() throws {
+        let hello = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("labs/00-hello/hello.yaml").path
+        let r = try CLI.run(["sweep", hello, "--vary", "round=10s,20s"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("no swarm to sweep") && r.stdout.isEmpty, "\(r.stderr)")
     }
 }
