@@ -52,8 +52,14 @@ public final class CursesTerminal: TerminalBackend {
     /// A flag set by signal handlers (on a dispatch queue) and read by the main thread.
     final class QuitFlag: Sendable {
         private let flag = Atomic<Bool>(false)
-        func set() { flag.store(true, ordering: .sequentiallyConsistent) }
+        private let signal = Atomic<Int32>(0)
+        func set(by signal: Int32) {
+            self.signal.store(signal, ordering: .sequentiallyConsistent)
+            flag.store(true, ordering: .sequentiallyConsistent)
+        }
         var isSet: Bool { flag.load(ordering: .sequentiallyConsistent) }
+        /// The signal that asked to quit (0: none).
+        var setBy: Int32 { signal.load(ordering: .sequentiallyConsistent) }
     }
 
     /// Takes over the terminal. Throws if standard input/output is not a terminal ncurses can drive.
@@ -79,7 +85,7 @@ public final class CursesTerminal: TerminalBackend {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             let wake = waker
-            source.setEventHandler { quit.set(); wake() }
+            source.setEventHandler { quit.set(by: sig); wake() }
             source.resume()
             signalSources.append(source)
         }
@@ -143,6 +149,8 @@ public final class CursesTerminal: TerminalBackend {
 
     /// True once SIGINT, SIGTERM, SIGHUP or SIGQUIT arrived: the main loop should exit and `close()`.
     public var quitRequested: Bool { quitFlag.isSet }
+    /// The signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) that asked the dashboard to quit, if one did.
+    public var quitSignal: Int32? { quitFlag.isSet && quitFlag.setBy != 0 ? quitFlag.setBy : nil }
 
     /// The terminal's current size in character cells.
     public var size: Size { Size(width: Int(inetlab_getmaxx()), height: Int(inetlab_getmaxy())) }

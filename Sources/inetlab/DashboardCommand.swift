@@ -39,7 +39,7 @@ struct DashboardCommand: ParsableCommand {
         var message = "error: unknown subcommand '\(word)'; subcommands: \(names.joined(separator: ", ")) (see 'inetlab --help')"
         if word.hasSuffix(".yaml") || word.hasSuffix(".yml") || FileManager.default.fileExists(atPath: word) {
             message += "; to open a scenario or a lab: inetlab open \(word)"
-        } else if let guess = names.first(where: { editDistance($0, word) <= 2 }) {
+        } else if let guess = names.first(where: { Spelling.distance($0, word) <= 2 }) {
             message += "; did you mean '\(guess)'?"
         }
         FileHandle.standardError.write(Data((message + "\n").utf8))
@@ -116,20 +116,11 @@ func openDashboard(_ loaded: LoadedScenario, options: DashboardOptions, handout:
     host.start()
     DashboardLoop.run(backend: terminal, host: host, ascii: terminal.asciiOnly, handout: handout)
     host.stop()
+    // Stopped by SIGTERM or SIGHUP (not by q or Ctrl-C): exit as a killed process would, 128 + the signal,
+    // once the terminal is restored, so that a supervising script can tell.
+    if let signal = terminal.quitSignal, signal != SIGINT {
+        terminal.close()
+        throw ExitCode(128 + signal)
+    }
 }
 
-/// Levenshtein distance, for suggesting a subcommand.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    var row = Array(0...b.count)
-    for i in 1...max(1, a.count) where !a.isEmpty {
-        var previous = row[0]
-        row[0] = i
-        for j in stride(from: 1, through: b.count, by: 1) {
-            let saved = row[j]
-            row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-            previous = saved
-        }
-    }
-    return a.isEmpty ? b.count : row[b.count]
-}
