@@ -248,7 +248,13 @@ public struct Metainfo: Sendable, Hashable {
         }
 
         // info.pieces
-        guard let piecesValue = info["pieces"] else { throw .missingKey("info.pieces") }
+        guard let piecesValue = info["pieces"] else {
+            // A BitTorrent v2-only torrent (BEP 52) has a file tree and per-file Merkle roots instead.
+            if info["meta version"]?.integer == 2 || info["file tree"] != nil {
+                throw .invalidValue(key: "info", problem: "a BitTorrent v2-only torrent (BEP 52); only v1 (BEP 3) and hybrid torrents are supported")
+            }
+            throw .missingKey("info.pieces")
+        }
         guard let piecesString = piecesValue.byteString else {
             throw .wrongType(key: "info.pieces", expected: "a byte string")
         }

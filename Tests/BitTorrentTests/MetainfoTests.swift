@@ -167,6 +167,8 @@ struct MetainfoTests {
             (withInfo(["piece length": 0]), .invalidValue(key: "info.piece length", problem: "0 is not a positive length")),
             (withInfo(["piece length": -16]), .invalidValue(key: "info.piece length", problem: "-16 is not a positive length")),
             (withInfo(["pieces": nil]), .missingKey("info.pieces")),
+            (withInfo(["pieces": nil, "meta version": 2]),
+             .invalidValue(key: "info", problem: "a BitTorrent v2-only torrent (BEP 52); only v1 (BEP 3) and hybrid torrents are supported")),
             (withInfo(["pieces": 1]), .wrongType(key: "info.pieces", expected: "a byte string")),
             (withInfo(["pieces": .bytes(ByteString(fakeHash(1) + [1]))]), .invalidValue(key: "info.pieces", problem: "length 21 is not a multiple of 20")),
             (withInfo(["pieces": .bytes(ByteString(fakeHash(1) + fakeHash(2)))]), .invalidValue(key: "info.pieces", problem: "expected 1 piece hashes for 10 bytes in pieces of 16, found 2")),

@@ -186,6 +186,13 @@ let hello = "labs/00-hello/hello.yaml"
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("e.torrent").path))
     }
 
+    /// `--version` prints a version number and exits 0 (there was none).
+    @Test func versionIsPrinted() throws {
+        let r = try CLI.run(["--version"])
+        #expect(r.status == 0)
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3, "\(r.stdout)")
+    }
+
     /// A word that is no subcommand says so (it used to print the dashboard's usage).
     @Test func unknownSubcommandIsNamed() throws {
         let r = try CLI.run(["nonsense"])
