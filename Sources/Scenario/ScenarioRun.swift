@@ -368,7 +368,8 @@ public final class ScenarioRun {
     /// Rounds completed.
     public var completedRounds: Int { rows.count }
 
-    public var isFinished: Bool { simulation.now >= endTime }
+    /// Whether every round has run (the last one through the end time, events at that instant included).
+    public var isFinished: Bool { rows.count >= totalRounds }
 
     /// Runs the next round (or the rest of it, if the run stopped mid-round). Returns its row, or nil if the
     /// run is over or was paused.
@@ -388,11 +389,15 @@ public final class ScenarioRun {
     @discardableResult
     public func advance(to time: SimTime, shouldStop: (SimTime) -> Bool = { _ in false }) -> Bool {
         let target = min(time, endTime)
-        while simulation.now < target {
+        // Also when the clock already stands at the round's end (a `stepEvent` delivered an event at that
+        // instant) but the round is not complete: what remains at that instant runs, then the row is made.
+        while simulation.now < target || (simulation.now == nextBoundary && target >= nextBoundary && !isFinished) {
             let boundary = nextBoundary
             let until = min(boundary, target)
             let logBefore = simulation.state.log.totalRecorded
-            let stop = simulation.run(until: until, shouldStop: shouldStop)
+            // A round includes what happens at exactly its end (a rechoke at 10 s, an injection at 60 s).
+            let stop = until == boundary ? simulation.run(through: until, shouldStop: shouldStop)
+                : simulation.run(until: until, shouldStop: shouldStop)
             collectInjections(since: logBefore)
             if stop == .paused { return false }
             if until == boundary {
@@ -418,11 +423,11 @@ public final class ScenarioRun {
     /// Completes the round's row if that reaches its end.
     @discardableResult
     public func stepEvent() -> Bool {
-        guard let t = simulation.nextTime, t < endTime else {
+        guard let t = simulation.nextTime, t <= endTime else {
             advance(to: endTime)
             return false
         }
-        if t >= nextBoundary { advance(to: nextBoundary); return true }
+        if t > nextBoundary { advance(to: nextBoundary); return true }
         let logBefore = simulation.state.log.totalRecorded
         simulation.step()
         collectInjections(since: logBefore)
@@ -444,11 +449,13 @@ public final class ScenarioRun {
         injectionsThisRound = []
     }
 
-    /// The DHT's activity in `[from, to)`, or nil if no host runs a DHT node.
+    /// The DHT's activity in the round `(from, to]` (the first round also takes time zero), or nil if no
+    /// host runs a DHT node.
     func dhtRound(from: SimTime, to: SimTime, queries: Int) -> RoundRow.DHTRound? {
         guard scenario.spec.usesDHT else { return nil }
         let nodes = simulation.state.nodes.lazy.compactMap { $0.running ? $0.app.dht : nil }
-        let m = DHTMetrics.aggregate(nodes, window: from..<to)
+        let start = from == .zero ? from : from + .nanoseconds(1)
+        let m = DHTMetrics.aggregate(nodes, window: start..<(to + .nanoseconds(1)))
         func some(_ x: Double) -> Double? { m.lookups > 0 ? round3(x) : nil }
         return RoundRow.DHTRound(lookups: m.lookups, succeeded: m.succeeded,
                                  hopsMean: some(m.hops.mean), hopsMedian: some(m.hops.median), hopsP95: some(m.hops.p95),
@@ -459,13 +466,14 @@ public final class ScenarioRun {
                                  keysPerNodeMean: round3(m.keysPerNode.mean), keysPerNodeMax: Int(m.keysPerNode.max))
     }
 
-    /// The timeline's `join` and `leave` entries in the round ending at `end`: the network logs them as host
-    /// arrivals and departures (like churn), not as injections, so they are taken from the timeline.
+    /// The timeline's `join` and `leave` entries in the round ending at `end`, `(start, end]` (the first
+    /// round also takes time zero): the network logs them as host arrivals and departures (like churn), not
+    /// as injections, so they are taken from the timeline.
     func timelineMoves(before end: SimTime) -> [String] {
         let start = SimTime.zero + roundLength * Int64(rows.count)
         return scenario.spec.timeline.compactMap { inj -> String? in
             let t = SimTime.zero + inj.at.duration
-            guard t >= start, t < end || (end == endTime && t == end) else { return nil }
+            guard t > start || t == .zero, t <= end else { return nil }
             switch inj.action {
             case .join(let n): return "join \(n)"
             case .leave(let n): return "leave \(n)"

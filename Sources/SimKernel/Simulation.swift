@@ -64,6 +64,19 @@ public final class Simulation<Model: SimModel> {
         return stop
     }
 
+    /// Delivers every event and applies every control action at or before `limit` (those at exactly `limit`
+    /// included), then sets the clock to `limit` unless paused earlier: what "run to the end of the round"
+    /// means, so that a round ending at 10 s includes what happens at 10 s (a rechoke, an injection).
+    @discardableResult
+    public func run(through limit: SimTime, shouldStop: (_ now: SimTime) -> Bool = { _ in false }) -> RunStop {
+        guard limit != .never else { return run(until: limit, shouldStop: shouldStop) }
+        // Times are whole nanoseconds: "before limit + 1 ns" is "at or before limit", and nothing can have
+        // happened in between, so the clock can stand at `limit`.
+        let stop = run(until: limit + .nanoseconds(1), shouldStop: shouldStop)
+        if state._now > limit { state._now = limit }
+        return stop
+    }
+
     /// Delivers exactly one event, or applies one control action if it comes first. Returns false when idle.
     @discardableResult
     public func step() -> Bool {

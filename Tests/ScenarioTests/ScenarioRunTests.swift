@@ -119,13 +119,37 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
         #expect(run.report().json() == straight.report().json())
     }
 
+    /// "Run to the end of the round" includes what happens at exactly its end: after six rounds the crash
+    /// timed at 60 s has happened. Stepping event by event onto that instant and then finishing the round
+    /// completes the same row (it used to be able to stall with the clock at the boundary).
+    @Test func aRoundIncludesWhatHappensAtItsEnd() throws {
+        let server = try #require(ScenarioRun(try hello()).hostNames.firstIndex(of: "server"))
+        let byRound = ScenarioRun(try hello())
+        for _ in 0..<6 { byRound.runRound() }
+        #expect(byRound.simulation.now == .seconds(60) && byRound.completedRounds == 6)
+        #expect(!byRound.simulation.state.nodes[server].running)
+
+        let byEvent = ScenarioRun(try hello())
+        while let t = byEvent.simulation.nextTime, t < .seconds(60) { byEvent.stepEvent() }
+        #expect(byEvent.completedRounds == 5)
+        byEvent.stepEvent()  // the crash, at exactly 60 s: the clock now stands at the boundary
+        #expect(byEvent.simulation.now == .seconds(60) && byEvent.completedRounds == 5)
+        let row = try #require(byEvent.runRound())
+        #expect(row.round == 6 && row.injections == ["crash server"])
+        #expect(byEvent.simulation.state.fingerprint == byRound.simulation.state.fingerprint)
+        byEvent.runToEnd()
+        #expect(byEvent.isFinished && byEvent.completedRounds == 12)
+    }
+
     @Test func roundRowsShowTheCrashAndTheNATs() throws {
         let run = ScenarioRun(try hello())
         run.runToEnd()
         let rows = run.report().rounds
         #expect(rows.count == 12)
-        #expect(rows[6].injections == ["crash server"])
-        #expect(rows[9].injections == ["restart server"])
+        // A round includes what happens at its end: the crash at 60 s is in round 6 (50–60 s], the restart at
+        // 90 s in round 9.
+        #expect(rows[5].injections == ["crash server"] && rows[5].hostsRunning == 7)
+        #expect(rows[8].injections == ["restart server"] && rows[8].hostsRunning == 8)
         // While the server is down (60–90 s) nobody gets a reply; before and after, most probes are answered.
         #expect(rows[6...8].allSatisfy { $0.pingReplies == 0 && $0.droppedDown > 0 })
         #expect(rows[0...5].allSatisfy { Double($0.pingReplies) > 0.9 * Double($0.pingProbes) })
@@ -423,9 +447,10 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
         let run = ScenarioRun(try ScenarioLoader.parse(yaml, file: "m.yaml"))
         run.runToEnd()
         let rows = run.rows
-        #expect(rows[2].injections == ["join late"], "round 3 is 20–30 s")
-        #expect(rows[4].injections == ["leave a", "crash late"], "round 5 is 40–50 s")
-        #expect(rows.enumerated().allSatisfy { [2, 4].contains($0.offset) || $0.element.injections.isEmpty })
-        #expect(rows[2].hostsRunning == 2 && rows[4].hostsRunning == 0)
+        #expect(rows[2].injections == ["join late"], "round 3 is (20, 30] s")
+        #expect(rows[3].injections == ["leave a"], "round 4 is (30, 40] s: it includes 40 s")
+        #expect(rows[4].injections == ["crash late"], "round 5 is (40, 50] s")
+        #expect(rows.enumerated().allSatisfy { [2, 3, 4].contains($0.offset) || $0.element.injections.isEmpty })
+        #expect(rows[2].hostsRunning == 2 && rows[3].hostsRunning == 1 && rows[4].hostsRunning == 0)
     }
 }
