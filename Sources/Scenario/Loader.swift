@@ -27,37 +27,54 @@ public enum ScenarioLoader {
     /// The most a scenario or checks file may hold; far more than any real one.
     static let maximumFileBytes = 16 << 20
 
+    /// The largest .torrent file a swarm may reference (the same cap as `inetlab torrent show`).
+    public static let maximumTorrentFileBytes = 64 << 20
+
     /// Reads a scenario or checks file as UTF-8 text, saying plainly what is wrong otherwise (no such file,
     /// a directory, a device, too large, not UTF-8 text), as `FILE: error: …` with no position.
     static func readText(_ path: String) throws(ScenarioError) -> String {
         func fail(_ message: String) -> ScenarioError { ScenarioError(file: path, line: 0, column: 0, keyPath: "", message: message) }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw fail("no such file") }
-        if isDirectory.boolValue { throw fail("is a directory, not a file") }
-        // Regular files and pipes (`<(…)`) only: a device such as /dev/zero would never end.
-        let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
-        if let type, type != .typeRegular {
-            let what = type == .typeCharacterSpecial || type == .typeBlockSpecial ? "a device" : type == .typeSocket ? "a socket" : nil
-            if let what { throw fail("is \(what), not a file") }
+        let bytes: [UInt8]
+        switch readFile(path, limit: maximumFileBytes) {
+        case .success(let b): bytes = b
+        case .failure(let problem): throw fail(problem.message)
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw fail(FileManager.default.isReadableFile(atPath: path) ? "cannot be opened" : "cannot be read (permission denied)")
-        }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
-        } catch {
-            throw fail("cannot be read: \((error as NSError).localizedDescription)")
-        }
-        if data.count > maximumFileBytes { throw fail("is larger than \(maximumFileBytes >> 20) MiB; is it the right file?") }
-        let bytes = [UInt8](data)
         if let bad = firstInvalidUTF8(bytes) {
             throw fail("not UTF-8 text (byte \(bad) is 0x\(String(bytes[bad], radix: 16, uppercase: true))); is it the right file?")
         }
         // A byte-order mark is allowed (some Windows editors write one) and is not part of the text.
         let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         return String(decoding: bytes[start...], as: UTF8.self)
+    }
+
+    /// Why `readFile` could not read a file, as a phrase after its name ("no such file", "is a directory, …").
+    struct ReadProblem: Error { var message: String }
+
+    /// Reads at most `limit` bytes of a regular file or a pipe; a larger file, a directory or a device
+    /// (such as /dev/zero, which would never end) is a `ReadProblem`.
+    static func readFile(_ path: String, limit: Int) -> Result<[UInt8], ReadProblem> {
+        func fail(_ message: String) -> Result<[UInt8], ReadProblem> { .failure(ReadProblem(message: message)) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return fail("no such file") }
+        if isDirectory.boolValue { return fail("is a directory, not a file") }
+        // Regular files and pipes (`<(…)`) only: a device such as /dev/zero would never end.
+        let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+        if let type, type != .typeRegular {
+            let what = type == .typeCharacterSpecial || type == .typeBlockSpecial ? "a device" : type == .typeSocket ? "a socket" : nil
+            if let what { return fail("is \(what), not a file") }
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            return fail(FileManager.default.isReadableFile(atPath: path) ? "cannot be opened" : "cannot be read (permission denied)")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: limit + 1) ?? Data()
+        } catch {
+            return fail("cannot be read: \((error as NSError).localizedDescription)")
+        }
+        if data.count > limit { return fail("is larger than \(limit >> 20) MiB; is it the right file?") }
+        return .success([UInt8](data))
     }
 
     /// The 0-based offset of the first byte that does not belong to valid UTF-8, or nil.
@@ -97,19 +114,27 @@ public enum ScenarioLoader {
             if let path = sw.torrent {
                 let base = URL(fileURLWithPath: file).deletingLastPathComponent()
                 let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
-                guard let data = FileManager.default.contents(atPath: url.path) else {
-                    throw map.error(at: "swarms[\(i)].torrent", "cannot read '\(url.path)'")
+                let data: [UInt8]
+                switch readFile(url.path, limit: maximumTorrentFileBytes) {
+                case .success(let bytes): data = bytes
+                case .failure(let problem): throw map.error(at: "swarms[\(i)].torrent", "cannot read '\(url.path)': \(problem.message)")
                 }
                 let metainfo: Metainfo
                 do {
-                    metainfo = try Metainfo(bytes: [UInt8](data))
+                    metainfo = try Metainfo(bytes: data)
                 } catch {
                     throw map.error(at: "swarms[\(i)].torrent", "not a valid .torrent file: \(error)")
                 }
-                // The same bounds as 'file-size' (an empty torrent has nothing to share, and no pieces).
+                // An empty torrent has nothing to share, and no pieces. Up to 1TiB: unlike 'file-size' (4GiB), its
+                // piece hashes are read from the file, not computed.
                 guard (1...(Int64(1) << 40)).contains(Int64(metainfo.totalLength)) else {
                     throw map.error(at: "swarms[\(i)].torrent",
                                     "the torrent's content is \(metainfo.totalLength) bytes; a swarm's file must be between 1 byte and 1TiB")
+                }
+                // Simulated peers hold a piece in memory and send blocks of up to a piece: the synthetic-swarm limit.
+                guard Int64(metainfo.pieceLength) <= SwarmSpec.maximumPieceLength else {
+                    throw map.error(at: "swarms[\(i)].torrent",
+                                    "the torrent's piece length is \(metainfo.pieceLength) bytes; a simulated swarm's pieces are at most 16MiB")
                 }
                 guard sw.requestSize.bytes <= metainfo.pieceLength else {
                     throw map.error(at: "swarms[\(i)].request-size", "must be at most the torrent's piece length (\(metainfo.pieceLength) bytes)")
@@ -127,6 +152,41 @@ public enum ScenarioLoader {
         return out
     }
 
+    /// The most departures and returns session churn may schedule in a run (each is an event kept in memory
+    /// from the start), estimated from the means: hosts × 2 × duration / (mean session + mean downtime).
+    public static let maximumSessionEvents: Int64 = 10_000_000
+
+    /// Bounds on the whole population: at most `ScenarioSpec.maximumHosts` hosts counting churn arrivals,
+    /// and at most `maximumSessionEvents` session-churn events (both are built before the run starts).
+    static func checkPopulation(_ s: ScenarioSpec, _ map: ScenarioSourceMap) throws(ScenarioError) {
+        let end = s.endTime.nanoseconds
+        var total: Int64 = 0
+        var sessionEvents: Int64 = 0
+        for (i, g) in s.hosts.enumerated() {
+            var arrivals: Int64 = 0
+            if let churn = g.churn, end > 0 {
+                // Arrivals at every + k·every before the end: join × ⌈end / every⌉ − 1 ticks (join ≤ 100000, ticks ≤ 10 years / 1s).
+                let ticks = (end - 1) / churn.every.duration.nanoseconds
+                arrivals = Int64(churn.join) * ticks
+            }
+            total += Int64(g.count) + arrivals
+            if total > Int64(ScenarioSpec.maximumHosts) {
+                let path = arrivals > 0 ? "hosts[\(i)].churn.join" : "hosts[\(i)].count"
+                let churnNote = arrivals > 0 ? " (\(g.count) + \(arrivals) churn arrivals in group '\(g.group)')" : ""
+                throw map.error(at: path, "the scenario would have \(total)\(churnNote) hosts or more; at most \(ScenarioSpec.maximumHosts) per scenario, counting churn arrivals")
+            }
+            if let sessions = g.sessions {
+                // Means are ≥ 1s and the run ≤ 10 years, so this stays far inside Int64 (≤ 100000 × 2 × 3.2e8).
+                let cycle = sessions.session.mean.nanoseconds / 1_000_000_000 + sessions.downtime.mean.nanoseconds / 1_000_000_000
+                sessionEvents += Int64(g.count) * 2 * (end / 1_000_000_000 / max(cycle, 1))
+                if sessionEvents > maximumSessionEvents {
+                    throw map.error(at: "hosts[\(i)].sessions",
+                                    "session churn would schedule about \(sessionEvents) departures and returns; at most \(maximumSessionEvents) per scenario: make sessions and downtimes longer, the run shorter or the groups smaller")
+                }
+            }
+        }
+    }
+
     /// Cross-reference checks the types cannot do alone: names defined once and referenced correctly.
     static func validate(_ s: ScenarioSpec, _ map: ScenarioSourceMap) throws(ScenarioError) {
         var regionNames: [String] = []
@@ -140,6 +200,7 @@ public enum ScenarioLoader {
                 throw map.error(at: "latency.between[\(i)].regions[\(j)]", "no region named '\(name)'; defined regions: \(regionList)")
             }
         }
+        try checkPopulation(s, map)
         var names: Set<String> = [], groups: Set<String> = []
         for (i, g) in s.hosts.enumerated() {
             if let r = g.region, !regionNames.contains(r) {

@@ -164,7 +164,8 @@ public final class ScenarioRun {
                 var alive = Array(0..<members.count)
                 var tick = SimTime.zero + churn.every.duration
                 var k = 0
-                while tick < endTime {
+                // Stop once nothing can change: no arrivals, and no one left to leave.
+                while tick < endTime, churn.join > 0 || (churn.leave > 0 && !alive.isEmpty) {
                     for _ in 0..<churn.leave where !alive.isEmpty {
                         let i = alive.remove(at: Int(random.next() % UInt64(alive.count)))
                         churnControls.append((tick, .leave(builder.hosts.count + i)))

@@ -53,11 +53,25 @@ public struct ScenarioSpec: Codable, Sendable, Hashable {
         guard round.duration >= Self.minimumRound else {
             throw ScenarioValidation("must be at least \(TimeSpan(Self.minimumRound)), found \(round)", key: CodingKeys.round)
         }
+        guard round.duration <= Self.maximumDuration else {
+            throw ScenarioValidation("must be at most \(TimeSpan(Self.maximumDuration)) (10 years), found \(round)", key: CodingKeys.round)
+        }
         switch (duration, rounds) {
         case (nil, nil): throw ScenarioValidation("give how long to run: 'duration' (e.g. 120s) or 'rounds' (e.g. 12)")
         case (.some, .some): throw ScenarioValidation("give 'duration' or 'rounds', not both", key: CodingKeys.rounds)
         case (let d?, nil) where d.duration <= .zero: throw ScenarioValidation("must be longer than 0s", key: CodingKeys.duration)
+        case (let d?, nil) where d.duration > Self.maximumDuration:
+            throw ScenarioValidation("must be at most \(TimeSpan(Self.maximumDuration)) (10 years of virtual time), found \(d)", key: CodingKeys.duration)
         case (nil, let r?) where r < 1: throw ScenarioValidation("must be at least 1, found \(r)", key: CodingKeys.rounds)
+        case (nil, let r?) where r > Self.maximumRounds:
+            throw ScenarioValidation("the run would have \(r) rounds of \(round); at most \(Self.maximumRounds): give fewer rounds", key: CodingKeys.rounds)
+        case (nil, let r?):
+            // At most 100000 rounds of at most 10 years: the product fits in Int64, but the run may not be that long.
+            let (total, overflow) = round.duration.nanoseconds.multipliedReportingOverflow(by: Int64(r))
+            if overflow || total > Self.maximumDuration.nanoseconds {
+                throw ScenarioValidation("\(r) rounds of \(round) run longer than \(TimeSpan(Self.maximumDuration)) (10 years of virtual time): make 'round' shorter or give fewer rounds",
+                                         key: CodingKeys.rounds)
+            }
         default: break
         }
         // Every round stores a row (and the dashboard a checkpoint): a run of millions of rounds would
@@ -74,6 +88,14 @@ public struct ScenarioSpec: Codable, Sendable, Hashable {
     /// The shortest round, and the most rounds a run may have.
     public static let minimumRound = SimDuration.milliseconds(1)
     public static let maximumRounds: Int64 = 100_000
+    /// The longest run (and round): 87600h, 10 years of virtual time. Every time a run computes stays far
+    /// inside Int64 nanoseconds (about 292 years).
+    public static let maximumDuration = SimDuration.seconds(10 * 365 * 86_400)
+    /// The longest one-way latency of an access link or of the core (`latency.inside`, `default`, `between`):
+    /// 1 hour, so that path latencies (access + core + access) never come near Int64's range.
+    public static let maximumLatency = SimDuration.seconds(3_600)
+    /// The most hosts a scenario may have, counting every group's `count` and all its churn arrivals.
+    public static let maximumHosts = 100_000
 
     /// Whether any host runs a DHT node (a peer of a `dht: true` swarm, or a `dht-node` host).
     public var usesDHT: Bool { swarms.contains(where: \.dht) || hosts.contains { $0.app.dhtNode != nil } }
@@ -81,7 +103,9 @@ public struct ScenarioSpec: Codable, Sendable, Hashable {
     /// The virtual time the run ends at.
     public var endTime: SimTime {
         if let duration { return .zero + duration.duration }
-        return .zero + round.duration * Int64(rounds ?? 1)
+        // Saturates (a decoded spec never gets near: rounds × round ≤ 10 years).
+        let (total, overflow) = round.duration.nanoseconds.multipliedReportingOverflow(by: Int64(rounds ?? 1))
+        return overflow ? .never : .zero + SimDuration(nanoseconds: total)
     }
 }
 
@@ -107,6 +131,8 @@ public struct LatencySpec: Codable, Sendable, Hashable {
         inside = try c.decodeIfPresent(TimeSpan.self, forKey: .inside) ?? TimeSpan(.milliseconds(5))
         self.default = try c.decodeIfPresent(TimeSpan.self, forKey: .default) ?? TimeSpan(.milliseconds(40))
         between = try c.decodeIfPresent([RegionPairLatency].self, forKey: .between) ?? []
+        try checkLatency(inside, key: CodingKeys.inside)
+        try checkLatency(self.default, key: CodingKeys.default)
     }
 }
 
@@ -119,6 +145,14 @@ public struct RegionPairLatency: Codable, Sendable, Hashable {
         regions = try c.decode([String].self, forKey: .regions)
         latency = try c.decode(TimeSpan.self, forKey: .latency)
         guard regions.count == 2 else { throw ScenarioValidation("expected two region names, found \(regions.count)", key: CodingKeys.regions) }
+        try checkLatency(latency, key: CodingKeys.latency)
+    }
+}
+
+/// Rejects a one-way latency above `ScenarioSpec.maximumLatency` (path latencies add three of them).
+func checkLatency(_ latency: TimeSpan, key: any CodingKey) throws {
+    guard latency.duration <= ScenarioSpec.maximumLatency else {
+        throw ScenarioValidation("a one-way latency must be at most \(TimeSpan(ScenarioSpec.maximumLatency)), found \(latency)", key: key)
     }
 }
 
@@ -202,6 +236,7 @@ public struct HostGroupSpec: Codable, Sendable, Hashable {
         }
         guard (1...100_000).contains(count) else { throw ScenarioValidation("must be between 1 and 100000, found \(count)", key: CodingKeys.count) }
         guard (0...1).contains(loss) else { throw ScenarioValidation("must be a probability between 0 and 1, found \(loss)", key: CodingKeys.loss) }
+        try checkLatency(latency, key: CodingKeys.latency)
         if let t = natTimeout, t.duration < NATConfig.minimumMappingTimeout {
             throw ScenarioValidation("RFC 4787 requires at least 120s, found \(t)", key: CodingKeys.natTimeout)
         }
@@ -252,6 +287,12 @@ public struct SwarmSpec: Codable, Sendable, Hashable {
     public var dht = false
     /// Bytes per request: 16KiB (what clients send) unless a big scenario trades detail for speed.
     public var requestSize = ByteCount(bytes: 16_384)
+    /// The largest piece (of a synthetic file or of a .torrent) and request a simulated peer handles: 16 MiB.
+    public static let maximumPieceLength: Int64 = 16 << 20
+    /// The largest synthetic file (`file-size`): 4 GiB. Its SHA-1 piece hashes are computed while the
+    /// scenario loads, about a second per GiB, so 1 TiB would take a quarter of an hour.
+    /// (A `.torrent` brings its hashes along and may describe up to 1 TiB.)
+    public static let maximumFileSize: Int64 = 4 << 30
     enum CodingKeys: String, CodingKey {
         case name, fileSize = "file-size", pieceLength = "piece-length", torrent, tracker, dht, requestSize = "request-size"
     }
@@ -269,15 +310,19 @@ public struct SwarmSpec: Codable, Sendable, Hashable {
         case (.some, .some): throw ScenarioValidation("give 'file-size' or 'torrent', not both", key: CodingKeys.torrent)
         default: break
         }
-        if let f = fileSize, !(1...(1 << 40)).contains(f.bytes) { throw ScenarioValidation("must be between 1 byte and 1TiB", key: CodingKeys.fileSize) }
+        if let f = fileSize, !(1...Self.maximumFileSize).contains(f.bytes) {
+            throw ScenarioValidation("must be between 1 byte and 4GiB (a synthetic file's pieces are hashed while the scenario loads), found \(f)",
+                                     key: CodingKeys.fileSize)
+        }
         let pl = pieceLength.bytes
-        guard pl >= 16_384, pl <= 16_777_216, pl & (pl - 1) == 0 else {
+        guard pl >= 16_384, pl <= Self.maximumPieceLength, pl & (pl - 1) == 0 else {
             throw ScenarioValidation("must be a power of two from 16KiB to 16MiB, found \(pieceLength)", key: CodingKeys.pieceLength)
         }
         let rs = requestSize.bytes
-        guard rs >= 16_384, rs & (rs - 1) == 0, torrent != nil || rs <= pl else {
-            throw ScenarioValidation("must be a power of two from 16KiB to the piece length (\(pieceLength)), found \(requestSize)",
-                                     key: CodingKeys.requestSize)
+        // With a torrent, the loader also checks it against the torrent's piece length (at most 16MiB too).
+        guard rs >= 16_384, rs & (rs - 1) == 0, rs <= Self.maximumPieceLength, torrent != nil || rs <= pl else {
+            let upper = torrent == nil ? "the piece length (\(pieceLength))" : "16MiB"
+            throw ScenarioValidation("must be a power of two from 16KiB to \(upper), found \(requestSize)", key: CodingKeys.requestSize)
         }
     }
 }
@@ -450,6 +495,9 @@ public struct ChurnSpec: Codable, Sendable, Hashable {
         join = try c.decodeIfPresent(Int.self, forKey: .join) ?? 0
         guard every.duration >= .seconds(1) else { throw ScenarioValidation("must be at least 1s", key: CodingKeys.every) }
         guard leave >= 0, join >= 0 else { throw ScenarioValidation("counts must be 0 or more") }
+        let most = ScenarioSpec.maximumHosts
+        guard join <= most else { throw ScenarioValidation("must be at most \(most) (hosts per scenario), found \(join)", key: CodingKeys.join) }
+        guard leave <= most else { throw ScenarioValidation("must be at most \(most) (hosts per scenario), found \(leave)", key: CodingKeys.leave) }
     }
 }
 
@@ -498,6 +546,9 @@ public struct DurationDistributionSpec: Codable, Sendable, Hashable {
             throw ScenarioValidation("'shape' belongs to a pareto distribution", key: CodingKeys.shape)
         }
     }
+
+    /// The mean duration given (for `fixed`, the duration itself).
+    public var mean: SimDuration { (exponential ?? pareto ?? fixed)?.duration ?? .seconds(1) }
 
     /// The distribution for the churn model.
     public var distribution: ChurnModel.Distribution {

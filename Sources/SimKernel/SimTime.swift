@@ -67,12 +67,19 @@ public struct SimDuration: Hashable, Comparable, Sendable, Codable, CustomString
 
     /// The time to serialise `bytes` on a link of `bitsPerSecond`, rounded up to the next nanosecond.
     ///
-    /// 16 KiB on 1 Mbit/s is exactly 131.072 ms.
+    /// 16 KiB on 1 Mbit/s is exactly 131.072 ms. Computed in 128 bits, so any size is exact; a span
+    /// beyond `Int64.max` nanoseconds (about 292 years) saturates there. A negative size takes no time.
     @inlinable public static func transmission(bytes: Int, bitsPerSecond: Int64) -> SimDuration {
         precondition(bitsPerSecond > 0, "link capacity must be positive")
-        let bits = Int64(bytes) &* 8
-        let (q, r) = (bits &* 1_000_000_000).quotientAndRemainder(dividingBy: bitsPerSecond)
-        return SimDuration(nanoseconds: r == 0 ? q : q + 1)
+        guard bytes > 0 else { return .zero }
+        // bytes × 8 × 10^9 in 128 bits: the high word is at most about 2^62, so nothing wraps.
+        let product = UInt64(bytes).multipliedFullWidth(by: 8_000_000_000)
+        let divisor = UInt64(bitsPerSecond)
+        // The quotient fits in 64 bits only if the high word is below the divisor.
+        guard product.high < divisor else { return SimDuration(nanoseconds: .max) }
+        let (q, r) = divisor.dividingFullWidth(product)
+        guard q < UInt64(Int64.max) else { return SimDuration(nanoseconds: .max) }
+        return SimDuration(nanoseconds: Int64(q) + (r == 0 ? 0 : 1))
     }
 
     public var description: String {

@@ -166,6 +166,16 @@ import Testing
         #expect(SimDuration.transmission(bytes: 1, bitsPerSecond: 3).nanoseconds == 2_666_666_667)
     }
 
+    /// bytes × 8 × 10^9 passes Int64 above about 1.15 GB; it used to wrap silently into garbage or negative spans.
+    @Test func transmissionOfLargeMessagesIsExactOrSaturates() {
+        // 4 GiB on 1 Gbit/s: 34359738368 bits = 34.359738368 s exactly.
+        #expect(SimDuration.transmission(bytes: 4 << 30, bitsPerSecond: 1_000_000_000).nanoseconds == 34_359_738_368)
+        // 1 TiB on 1 bit/s is 8.8e21 ns, past Int64: the longest span, not a wrapped one.
+        #expect(SimDuration.transmission(bytes: 1 << 40, bitsPerSecond: 1).nanoseconds == .max)
+        #expect(SimDuration.transmission(bytes: .max, bitsPerSecond: .max).nanoseconds == 8_000_000_000)
+        #expect(SimDuration.transmission(bytes: 0, bitsPerSecond: 1) == .zero)
+    }
+
     @Test func durationsPrintCompactly() {
         #expect(SimDuration.microseconds(131_072).description == "131.072ms")
         #expect(SimDuration.seconds(750).description == "12m30s")

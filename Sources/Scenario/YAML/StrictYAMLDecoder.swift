@@ -147,13 +147,48 @@ enum MappingProblem: Error {
     case nonScalarKey(found: String, at: Mark?)
     case duplicate(key: String, first: Mark?, second: Mark?)
     case badMerge(found: String, at: Mark?)
+    /// Merge keys expand to more than `MappingEntries.maximumMergedEntries` entries, or nest deeper than
+    /// `maximumMergeDepth` (aliases are shared, not copied, so a few lines can expand exponentially).
+    case mergeTooLarge(deep: Bool, limit: Int, at: Mark?)
+}
+
+/// How many more entries merge keys may bring in, out of `limit`.
+struct MergeBudget {
+    var remaining: Int
+    let limit: Int
+    init(limit: Int) { self.remaining = limit; self.limit = limit }
 }
 
 enum MappingEntries {
+    /// The most entries merge keys (`<<`) may bring in to one mapping. Each merged mapping visited counts
+    /// too, so empty ones cannot escape the bound.
+    static let maximumMergedEntries = 100_000
+    /// The most entries merge keys may bring in to all the mappings of one document together.
+    static let maximumMergedEntriesPerDocument = 1_000_000
+    /// The deepest chain of merges (a mapping merging one that merges another, …).
+    static let maximumMergeDepth = 16
+
     /// The mapping's keys in document order, then keys merged in with `<<` that are not written in place.
     ///
     /// Written keys take precedence over merged ones; among merged mappings, earlier ones win (YAML merge rules).
     static func of(_ mapping: Node.Mapping) throws(MappingProblem) -> [MappingEntry] {
+        var budget = MergeBudget(limit: maximumMergedEntries)
+        return try of(mapping, budget: &budget)
+    }
+
+    /// Like `of(_:)`, drawing merged entries from `budget` (shared by the caller across mappings).
+    static func of(_ mapping: Node.Mapping, budget: inout MergeBudget) throws(MappingProblem) -> [MappingEntry] {
+        do {
+            return try of(mapping, depth: 0, budget: &budget)
+        } catch {
+            guard case .mergeTooLarge(let deep, let limit, _) = error else { throw error }
+            // Point at this mapping's own `<<`, not at wherever deep inside the expansion the bound was hit.
+            let mergeKey = mapping.first { $0.key.plainText == "<<" }?.key
+            throw .mergeTooLarge(deep: deep, limit: limit, at: mergeKey?.mark)
+        }
+    }
+
+    private static func of(_ mapping: Node.Mapping, depth: Int, budget: inout MergeBudget) throws(MappingProblem) -> [MappingEntry] {
         var explicit: [MappingEntry] = []
         var merged: [MappingEntry] = []
         var seen: [String: Mark?] = [:]  // key → where it is written (marks can be nil)
@@ -166,9 +201,15 @@ enum MappingEntries {
                 case .sequence(let seq): sources = Array(seq)
                 default: throw .badMerge(found: value.foundDescription, at: value.mark)
                 }
+                guard depth < maximumMergeDepth else { throw .mergeTooLarge(deep: true, limit: maximumMergeDepth, at: keyNode.mark) }
                 for source in sources {
                     guard case .mapping(let m) = source else { throw .badMerge(found: source.foundDescription, at: source.mark) }
-                    merged += try of(m)
+                    budget.remaining -= 1
+                    guard budget.remaining >= 0 else { throw .mergeTooLarge(deep: false, limit: budget.limit, at: keyNode.mark) }
+                    let entries = try of(m, depth: depth + 1, budget: &budget)
+                    budget.remaining -= entries.count
+                    guard budget.remaining >= 0 else { throw .mergeTooLarge(deep: false, limit: budget.limit, at: keyNode.mark) }
+                    merged += entries
                 }
                 continue
             }
@@ -192,6 +233,9 @@ enum MappingEntries {
 final class DecodingSession {
     let root: Node
     let origins: SourceOrigins
+
+    /// Merged entries all the mappings decoded so far may still bring in (see `MappingEntries.maximumMergedEntries`).
+    private var mergeBudget = MergeBudget(limit: MappingEntries.maximumMergedEntriesPerDocument)
 
     /// Keys the decoded types asked about, per mapping (identified by its path).
     private var usage: [[PathComponent]: MappingUsage] = [:]
@@ -232,7 +276,12 @@ final class DecodingSession {
         if let known = usage[path] { return known.entries }
         let entries: [MappingEntry]
         do {
-            entries = try MappingEntries.of(mapping)
+            // The per-mapping bound, or what is left of the document's when that is less.
+            var budget = mergeBudget.remaining < MappingEntries.maximumMergedEntries
+                ? mergeBudget : MergeBudget(limit: MappingEntries.maximumMergedEntries)
+            let before = budget.remaining
+            entries = try MappingEntries.of(mapping, budget: &budget)
+            mergeBudget.remaining -= before - budget.remaining
         } catch {
             throw mappingError(error, path: path)
         }
@@ -247,6 +296,13 @@ final class DecodingSession {
         case .badMerge(let found, let mark):
             return self.error("expected a mapping or a sequence of mappings to merge with '<<', found \(found)",
                               at: mark, path: path + [.key("<<")])
+        case .mergeTooLarge(let deep, let limit, let mark):
+            let what = deep
+                ? "merge keys ('<<') nest more than \(limit) deep (a merged mapping merging another, …)"
+                : limit == MappingEntries.maximumMergedEntries
+                ? "merge keys ('<<') expand to more than \(limit) entries here (an alias is expanded again wherever it is merged)"
+                : "merge keys ('<<') expand to more than \(limit) entries in the whole document (an alias is expanded again wherever it is merged)"
+            return self.error("\(what); merge fewer mappings", at: mark, path: path + [.key("<<")], isKey: true)
         case .duplicate(let key, let first, let second):
             let firstAt = origins.position(of: first, at: path + [.key(key)], isKey: true)
             return self.error("duplicate key '\(key)' (first defined at line \(firstAt.line), column \(firstAt.column))",
