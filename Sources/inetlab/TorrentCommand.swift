@@ -1,6 +1,7 @@
 import ArgumentParser
 import BitTorrent
 import Foundation
+import Scenario
 
 /// `inetlab torrent create|show`: make and inspect BEP 3 .torrent files.
 struct TorrentCommand: ParsableCommand {
@@ -126,8 +127,8 @@ extension TorrentCommand {
         @Argument(help: "The .torrent file to read.", completion: .file(extensions: ["torrent"]))
         var file: String
 
-        /// Larger files are not torrents worth parsing.
-        static let maximumFileSize = 64 << 20
+        /// Larger files are not torrents worth parsing (the same cap as a scenario's `torrent:`).
+        static let maximumFileSize = ScenarioLoader.maximumTorrentFileBytes
 
         func run() throws {
             let metainfo: Metainfo
