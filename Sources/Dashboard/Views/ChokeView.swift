@@ -5,7 +5,7 @@ enum ChokeView {
         ("UNCHOKED", "neighbours the peer uploads to this round: the top interested ones by rate (rank and rate shown), plus one optimistic unchoke"),
         ("rate rank", "a leecher ranks neighbours by the rate it downloads from them (last 20 s); a seed by the rate it uploads to them"),
         ("optimistic", "one neighbour unchoked at random, rotated every 30 s: how newcomers with nothing to offer get started"),
-        ("HISTORY", "one column per rechoke round, newest right: \u{25A0} unchoked by rate, \u{2605} optimistic, \u{00B7} choked"),
+        ("HISTORY", "one column per choke decision, newest right (each rechoke, and a newcomer taking the optimistic slot between rechokes): \u{25A0} unchoked by rate, \u{2605} optimistic, \u{00B7} choked"),
         ("GIVEN RECEIVED", "bytes this peer uploaded to / downloaded from the neighbour since they connected"),
         ("BALANCE", "received minus given: tit-for-tat keeps it near zero for contributors; free-riders only take"),
         ("ME>IT IT>ME", "whether this peer unchokes the neighbour, and the neighbour this peer"),
@@ -106,7 +106,7 @@ enum ChokeView {
         var names: [String] = []
         for d in rounds.reversed() { for u in d.unchoked where !names.contains(u.peer) { names.append(u.peer) } }
         let historyRows = min(names.count, budget)
-        buf.rule(x: rect.x, y: y, width: rect.width, title: "History, \(rounds.count == 1 ? "rechoke \(rounds[0].round)" : "rechokes \(rounds.first?.round ?? 0)–\(rounds.last?.round ?? 0)") (\(g.unchoked) rate \(g.optimistic) optimistic)", glyphs: g)
+        buf.rule(x: rect.x, y: y, width: rect.width, title: "History, \(rounds.count == 1 ? "1 decision" : "last \(rounds.count) decisions") (\(g.unchoked) rate \(g.optimistic) optimistic)", glyphs: g)
         y += 1
         for name in names.prefix(historyRows) {
             buf.putField(name, x: rect.x + 1, y: y, width: 12)
