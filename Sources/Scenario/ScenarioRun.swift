@@ -487,9 +487,10 @@ public final class ScenarioRun {
         let log = simulation.state.log
         let fresh = min(log.totalRecorded - before, log.entries.count)
         for e in log.entries.suffix(fresh) where e.node == nil && e.kind.hasPrefix("inject.") {
-            let what = e.kind.dropFirst("inject.".count)
+            // A command to an application is named by the command itself ("leave-swarm seed", not "command seed").
+            let what = e.kind == "inject.command" ? e["command"]?.description ?? "command" : String(e.kind.dropFirst("inject.".count))
             let target = e["host"]?.description ?? e["name"]?.description
-            injectionsThisRound.append(target.map { "\(what) \($0)" } ?? String(what))
+            injectionsThisRound.append(target.map { "\(what) \($0)" } ?? what)
         }
     }
 

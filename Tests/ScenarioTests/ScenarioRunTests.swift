@@ -431,6 +431,27 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
 }
 
 @Suite struct TimelineRowTests {
+    /// A command to an application is listed by its name in the round's injections.
+    @Test func applicationCommandsAreNamedInTheRows() throws {
+        let yaml = """
+        name: cmds
+        duration: 30s
+        regions: [{name: eu}]
+        swarms: [{name: f, file-size: 1MB, tracker: tracker}]
+        hosts:
+          - {group: tracker, up: 10Mbps, down: 10Mbps, app: {tracker: {}}}
+          - {group: seed, up: 2Mbps, down: 10Mbps, app: {peer: {swarm: f, seed: true}}}
+          - {group: peer, count: 2, up: 1Mbps, down: 10Mbps, app: {peer: {swarm: f}}}
+        timeline:
+          - {at: 10s, leave-swarm: seed}
+          - {at: 15s, freeride: peer-1}
+        """
+        let run = ScenarioRun(try ScenarioLoader.parse(yaml, file: "c.yaml"))
+        run.runToEnd()
+        #expect(run.rows[0].injections == ["leave-swarm seed"])
+        #expect(run.rows[1].injections == ["freeride peer-1"])
+    }
+
     @Test func timelineJoinsAndLeavesAppearInTheirRoundsInjections() throws {
         let yaml = """
         name: moves

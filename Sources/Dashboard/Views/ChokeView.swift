@@ -70,7 +70,7 @@ enum ChokeView {
                 : "no rechoke yet (the choker runs every \(Format.duration(swarm.chokeInterval))): until then a free upload slot goes to the first interested neighbours"
             y += 1
             for line in wrap(note, width: rect.width).prefix(2) { buf.put(line, x: rect.x, y: y, style: Theme.dim, maxWidth: rect.width); y += 1 }
-            drawLedger(&buf, choke, y: y, in: rect, g: g)
+            drawLedger(&buf, choke, departed: p.state == .departed, y: y, in: rect, g: g)
             return
         }
         let how = now.freeRiding ? "a free-rider: unchokes nobody, whatever it receives"
@@ -118,11 +118,11 @@ enum ChokeView {
             y += 1
         }
 
-        drawLedger(&buf, choke, y: y, in: rect, g: g)
+        drawLedger(&buf, choke, departed: p.state == .departed, y: y, in: rect, g: g)
     }
 
     /// The reciprocity ledger: bytes given to and received from each neighbour, and the choke state now.
-    static func drawLedger(_ buf: inout CellBuffer, _ choke: ChokeSnapshot, y start: Int, in rect: Rect, g: Glyphs) {
+    static func drawLedger(_ buf: inout CellBuffer, _ choke: ChokeSnapshot, departed: Bool, y start: Int, in rect: Rect, g: Glyphs) {
         var y = start
         guard y + 2 < rect.maxY else { return }
         buf.rule(x: rect.x, y: y, width: rect.width, title: "Reciprocity ledger: bytes given to / received from each neighbour", glyphs: g)
@@ -148,7 +148,9 @@ enum ChokeView {
             buf.tableRow(cols, kept: kept, cells: cells, x: rect.x, y: y, width: rect.width)
             y += 1
         }
-        if choke.ledger.isEmpty { buf.put("no neighbour yet", x: rect.x + 1, y: y, style: Theme.dim) }
+        if choke.ledger.isEmpty {
+            buf.put(departed ? "no neighbours: it has left the swarm" : "no neighbour yet", x: rect.x + 1, y: y, style: Theme.dim)
+        }
     }
 
     /// Who unchokes whom: row peer → column peer as each peer's ledger stands, marked with the reason of its latest rechoke.
