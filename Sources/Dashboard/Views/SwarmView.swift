@@ -5,8 +5,10 @@ enum SwarmView {
         ("PEER", "the peer's host name"),
         ("STATE", "seed (has every piece), leech (downloading), FREE (a free-rider: downloads, never uploads), gone (departed)"),
         ("DONE", "pieces held, as a share of the file"),
-        ("DOWN/s UP/s", "download and upload rate over the last 20 s: what the choker ranks neighbours by"),
-        ("NAT", "the NAT in front of the peer (- none); ! = cannot accept incoming connections"),
+        ("DOWN/s UP/s", "download and upload rate averaged over the last 20 s (what the choker ranks neighbours by), so a transfer that just started shows below its real rate"),
+        ("NAT", "the NAT in front of the peer: full (full cone), restr (address-restricted), port (port-restricted), sym (symmetric), - none; ! = cannot accept incoming connections"),
+        ("rarest piece", "the fewest copies of any piece among present peers, then how many pieces have one copy and how many none"),
+        ("per column", "with more pieces than columns, each column covers consecutive pieces: 2 per column, or 1–2 when they do not divide evenly"),
         ("PIECES", "one column per piece, or per bucket of pieces: \u{2588} all held, \u{2593} most, \u{2592} some, \u{2591} a few, \u{00B7} none, \u{25AA} requested"),
         ("rarity", "per column, how many present peers hold its rarest piece: taller = more copies; \u{00D7} = a piece nobody holds (red: one copy left)"),
     ]
