@@ -300,13 +300,17 @@ private func loadError(_ path: String) -> ScenarioError? {
                 expect: ping.reply_ratio >= 90%
                 hint: The server was down for 30 s of 120.
                 points: 2
+              - id: scaled
+                description: A scaled left side shows the report's value.
+                expect: 2 * ping.reply_ratio >= 0
+                hint: h
             """)
         let loaded = try Lab.load(path: lab.dir.path)
         let report = try LabRunner.run(loaded, threads: 2)
-        #expect(report.results.map(\.id) == ["silence-while-down", "most-answered"])
-        #expect(report.results.map(\.passed) == [true, false])
+        #expect(report.results.map(\.id) == ["silence-while-down", "most-answered", "scaled"])
+        #expect(report.results.map(\.passed) == [true, false, true])
         #expect(!report.passed)
-        #expect(report.points == 1 && report.maxPoints == 3)
+        #expect(report.points == 2 && report.maxPoints == 4)
         let failed = report.results[1]
         #expect(failed.expected == ">= 0.9")
         guard case .number(let ratio)? = failed.measured else { Issue.record("no measured ratio"); return }
@@ -319,15 +323,21 @@ private func loadError(_ path: String) -> ScenarioError? {
         #expect(lines.contains { $0.hasPrefix("PASS  silence-while-down  measured 0  expected == 0") })
         #expect(lines.contains { $0.hasPrefix("FAIL  most-answered       measured \(CheckValue.format(ratio))  expected >= 0.9  — ping.reply_ratio is") })
         #expect(lines.contains("      hint: The server was down for 30 s of 120."))
-        #expect(lines.last == "1/2 checks passed (1/3 points)")
+        let r = CheckValue.format(ratio), twice = CheckValue.format(2 * ratio)
+        #expect(lines.contains("PASS  scaled              measured \(twice) = 2 * \(r) (2 * ping.reply_ratio)  expected >= 0"), "\(text)")
+        #expect(lines.last == "2/3 checks passed (2/4 points)")
 
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json(labName: "hello").utf8)) as? [String: Any])
         #expect(json["passed"] as? Bool == false)
-        #expect(json["checks_passed"] as? Int == 1 && json["checks_total"] as? Int == 2)
+        #expect(json["checks_passed"] as? Int == 2 && json["checks_total"] as? Int == 3)
         let checks = try #require(json["checks"] as? [[String: Any]])
-        #expect(checks.map { $0["id"] as? String } == ["silence-while-down", "most-answered"])
+        #expect(checks.map { $0["id"] as? String } == ["silence-while-down", "most-answered", "scaled"])
         #expect(checks[1]["reason"] as? String == failed.reason)
         #expect((checks[1]["measured"] as? NSNumber)?.doubleValue == ratio)
+        #expect(checks[1]["measured_text"] as? String == CheckValue.format(ratio))
+        // `measured` keeps the value compared; `measured_text` adds the report's values behind it.
+        #expect((checks[2]["measured"] as? NSNumber)?.doubleValue == 2 * ratio)
+        #expect(checks[2]["measured_text"] as? String == "\(twice) = 2 * \(r) (2 * ping.reply_ratio)")
         #expect(checks[0]["reason"] is NSNull)
         let runs = try #require(json["runs"] as? [[String: Any]])
         #expect(runs.first?["fingerprint"] as? String == report.reports["h"]?.fingerprint)

@@ -192,6 +192,31 @@ private func authoringError(_ text: String, runs: [String: CheckValue] = ["a": s
         #expect(fail.reason == "mean(swarms[0].peers_detail[role == \"free-rider\"].completion_s) is 600, not < 500")
     }
 
+    /// A scaled left side is shown with the values the report holds, so a student can find them there.
+    @Test func measuredShowsTheReportsValuesBehindArithmetic() throws {
+        let scaled = try outcome("rounds[-1].min_availability * 3 >= 2 * rounds[1].min_availability")
+        #expect(scaled.measured == .number(21))
+        #expect(scaled.measuredText == "21 = 7 * 3 (rounds[-1].min_availability * 3)")
+        #expect(scaled.expected == ">= 6 (2 * rounds[1].min_availability)")
+
+        let nested = try outcome("2 * mean(swarms[0].peers_detail[role == \"leecher\"].completion_s) - (seed + 1) > 0")
+        #expect(nested.measured == .number(292))
+        #expect(nested.measuredText == "292 = 2 * 150 - (7 + 1) (2 * mean(swarms[0].peers_detail[role == \"leecher\"].completion_s) - (seed + 1))")
+
+        let negated = try outcome("-seed < 0")
+        #expect(negated.measuredText == "-7 = -7 (-seed)")
+
+        // A plain path or function, or arithmetic on literals only, is its own value.
+        #expect(try outcome("rounds[-1].min_availability >= 1").measuredText == "7")
+        #expect(try outcome("mean(rounds.min_availability) >= 1").measuredText == "4")
+        #expect(try outcome("2 * 3 == 6").measuredText == "6")
+        #expect(try outcome("all(rounds, time_s > 0)").measuredText == "true")
+        // Each part of a conjunction; a part that could not be computed shows null.
+        let both = try outcome("seed * 2 == 14 and swarms[0].distribution_time_s * 2 > 1")
+        #expect(both.measuredText == "14 = 7 * 2 (seed * 2); null")
+        #expect(try outcome("swarms[0].distribution_time_s * 2 > 1").measuredText == nil)
+    }
+
     @Test func conjunctionsReportEveryPartAndTheFirstFailure() throws {
         let o = try outcome("seed == 7 and rounds[0].time_s > 10 and seed < 100")
         #expect(!o.passed)

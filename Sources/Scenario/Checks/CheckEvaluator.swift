@@ -18,6 +18,26 @@ public struct CheckOutcome: Sendable, Hashable {
     public var expected: String
     /// Why the check failed (nil when it passed).
     public var reason: String?
+    /// The measured value for people, in the report's terms: when the left side does arithmetic on values
+    /// of the report, it is followed by the same arithmetic on those values and the expression, e.g.
+    /// `286.203 = 95.401 * 3 (swarms[0].distribution_time_s * 3)`, so that the numbers a student can find
+    /// in the report appear; otherwise just the value. Parts of `a and b` are joined with `; `. Nil when
+    /// nothing was measured.
+    public var measuredText: String?
+
+    public init(passed: Bool, measured: CheckValue?, expected: String, reason: String?, measuredText: String? = nil) {
+        self.passed = passed
+        self.measured = measured
+        self.expected = expected
+        self.reason = reason
+        self.measuredText = measuredText ?? measured.map(CheckOutcome.plainText)
+    }
+
+    /// A value as the output shows it (a list's items joined with `; `).
+    static func plainText(_ v: CheckValue) -> String {
+        if case .list(let items) = v { return items.map(\.description).joined(separator: "; ") }
+        return v.description
+    }
 }
 
 /// Evaluates expressions over the reports of a lab's runs.
@@ -117,7 +137,8 @@ private struct Session {
                 passed: failed == nil,
                 measured: .list(outcomes.map { $0.measured ?? .null }),
                 expected: outcomes.map(\.expected).filter { !$0.isEmpty }.joined(separator: " and "),
-                reason: failed?.reason)
+                reason: failed?.reason,
+                measuredText: outcomes.map { $0.measuredText ?? CheckValue.null.description }.joined(separator: "; "))
         }
         if case .binary(let op, let l, let r) = node.kind, op.isComparison {
             let left = try eval(l, Scope())
@@ -126,7 +147,9 @@ private struct Session {
             if case .literal = r.kind {} else { expected += " (\(text(r)))" }
             let holds = try compare(op, left, right, l, r, Scope())
             let reason = holds ? nil : "\(text(l)) is \(left.description), not \(op.rawValue) \(right.description)"
-            return CheckOutcome(passed: holds, measured: left, expected: expected, reason: reason)
+            var shown = CheckOutcome.plainText(left)
+            if let worked = try workedOut(l) { shown += " = \(worked) (\(text(l)))" }
+            return CheckOutcome(passed: holds, measured: left, expected: expected, reason: reason, measuredText: shown)
         }
         let value = try eval(node, Scope())
         if value == .null { throw .unmet("\(text(node)) is null (the run has no value for it)") }
@@ -134,6 +157,41 @@ private struct Session {
             throw .authoring("a check must be a comparison or a condition (true or false); this is \(value.kindDescription)", offset: node.start)
         }
         return CheckOutcome(passed: b, measured: value, expected: "true", reason: b ? nil : "\(text(node)) is false")
+    }
+
+    /// The arithmetic of `node` with each value read from the report put in place of its expression
+    /// (`swarms[0].distribution_time_s * 3` → `95.401 * 3`), or nil when `node` does no arithmetic on
+    /// such a value (a plain path or function call is its own value; `2 * 3` reads nothing).
+    func workedOut(_ node: ExprNode) throws(EvalIssue) -> String? {
+        var replacements: [(start: Int, end: Int, text: String)] = []
+        var arithmetic = false
+        func walk(_ n: ExprNode) throws(EvalIssue) {
+            switch n.kind {
+            case .literal:
+                return
+            case .binary(let op, let a, let b) where [.add, .subtract, .multiply, .divide].contains(op):
+                arithmetic = true
+                try walk(a)
+                try walk(b)
+            case .unary(.negate, let a):
+                arithmetic = true
+                try walk(a)
+            default:
+                replacements.append((n.start, n.end, CheckOutcome.plainText(try eval(n, Scope()))))
+            }
+        }
+        try walk(node)
+        guard arithmetic, !replacements.isEmpty else { return nil }
+        var out = ""
+        var at = max(0, min(node.start, source.count))
+        for r in replacements.sorted(by: { $0.start < $1.start }) {
+            let a = max(at, min(r.start, source.count))
+            out += String(String.UnicodeScalarView(source[at..<a])) + r.text
+            at = max(a, min(r.end, source.count))
+        }
+        let end = max(at, min(node.end, source.count))
+        out += String(String.UnicodeScalarView(source[at..<end]))
+        return out
     }
 
     func conjuncts(_ node: ExprNode) -> [ExprNode] {

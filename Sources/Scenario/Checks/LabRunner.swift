@@ -18,6 +18,9 @@ public struct CheckResult: Sendable, Hashable {
     public var expected: String
     /// Why the check failed (nil when it passed).
     public var reason: String?
+    /// The measured value for people, in the report's terms (see `CheckOutcome.measuredText`), e.g.
+    /// `286.203 = 95.401 * 3 (swarms[0].distribution_time_s * 3)`; nil when nothing was measured.
+    public var measuredText: String?
 }
 
 /// What one run of a lab did.
@@ -109,7 +112,7 @@ public enum LabRunner {
             results.append(CheckResult(
                 id: check.id, description: check.description, hint: check.hint, points: check.points,
                 expression: check.expression.source, passed: outcome.passed, measured: outcome.measured,
-                expected: outcome.expected, reason: outcome.reason))
+                expected: outcome.expected, reason: outcome.reason, measuredText: outcome.measuredText))
         }
         let summaries = lab.runs.compactMap { run -> LabRunSummary? in
             guard let r = reports[run.name] else { return nil }
@@ -148,7 +151,7 @@ extension LabReport {
         let width = min(34, results.map(\.id.count).max() ?? 0)
         for r in results {
             let id = r.id.padding(toLength: max(width, r.id.count), withPad: " ", startingAt: 0)
-            let measured = r.measured.map(Self.measuredText) ?? "-"
+            let measured = r.measuredText ?? r.measured.map(CheckOutcome.plainText) ?? "-"
             var line = "\(r.passed ? "PASS" : "FAIL")  \(id)  measured \(measured)"
             if !r.expected.isEmpty { line += "  expected \(r.expected)" }
             if !r.passed, let why = r.reason { line += "  — \(why)" }
@@ -160,11 +163,6 @@ extension LabReport {
         if maxPoints != Double(results.count) { summary += " (\(CheckValue.format(points))/\(CheckValue.format(maxPoints)) points)" }
         out.append(summary)
         return out.joined(separator: "\n") + "\n"
-    }
-
-    static func measuredText(_ v: CheckValue) -> String {
-        if case .list(let items) = v { return items.map(\.description).joined(separator: "; ") }
-        return v.description
     }
 
     /// The results as one JSON document for graders (keys sorted; described in `docs/lab-authoring.md`).
@@ -195,7 +193,8 @@ extension LabReport {
             },
             "checks": results.map { r -> [String: Any] in
                 ["id": r.id, "description": r.description, "hint": r.hint, "points": r.points, "expression": r.expression,
-                 "passed": r.passed, "measured": value(r.measured), "expected": r.expected, "reason": r.reason ?? NSNull()]
+                 "passed": r.passed, "measured": value(r.measured), "measured_text": r.measuredText ?? NSNull(),
+                 "expected": r.expected, "reason": r.reason ?? NSNull()]
             },
         ]
         guard let data = try? JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
