@@ -50,6 +50,7 @@ public func reduce(_ s: inout UIState, _ action: Action, snapshot: DashboardSnap
         switch action {
         case .resize(let size): s.size = size; return []
         case .quit: return [.quit]
+        case .toggleRun where snapshot.isRunning: return [.simulation(.pause)]  // a running run can still be paused
         default: return []
         }
     }

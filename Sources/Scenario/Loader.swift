@@ -58,7 +58,9 @@ public enum ScenarioLoader {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return fail("no such file") }
         if isDirectory.boolValue { return fail("is a directory, not a file") }
         // Regular files and pipes (`<(…)`) only: a device such as /dev/zero would never end.
-        let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+        // Through symbolic links: a link to a device is a device.
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let type = (try? FileManager.default.attributesOfItem(atPath: resolved))?[.type] as? FileAttributeType
         if let type, type != .typeRegular {
             let what = type == .typeCharacterSpecial || type == .typeBlockSpecial ? "a device" : type == .typeSocket ? "a socket" : nil
             if let what { return fail("is \(what), not a file") }

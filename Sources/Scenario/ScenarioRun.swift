@@ -114,6 +114,8 @@ public final class ScenarioRun {
     private var checkpoints: [SimState<Internet<ScenarioApp>>] = []
     private var totalsAtRoundStart = Totals()
     private var injectionsThisRound: [String] = []
+    /// The injections applied at time zero, before round 1 runs (restored with the start).
+    private var injectionsAtStart: [String] = []
 
     /// Builds the emulated Internet for `scenario`.
     /// - Parameters:
@@ -265,8 +267,12 @@ public final class ScenarioRun {
         }
         for inj in spec.timeline { schedule(inj) }
         for (t, c) in churnControls + sessionControls { simulation.state.scheduleControl(c, at: t) }
-        // Apply what happens at time zero (hosts joining), so the state at the start shows them up.
+        // Apply what happens at time zero (hosts joining), so the state at the start shows them up; an
+        // injection at 0 s belongs to round 1's row (and comes back with it when stepping back to the start).
+        let logBefore = simulation.state.log.totalRecorded
         while simulation.state.nextControlTime == .zero { simulation.step() }
+        collectInjections(since: logBefore)
+        injectionsAtStart = injectionsThisRound
         totalsAtRoundStart = totals()
         if keepCheckpoints { checkpoints.append(simulation.state) }
     }
@@ -447,7 +453,7 @@ public final class ScenarioRun {
         checkpoints.removeSubrange((k + 1)...)
         rows.removeSubrange(k...)
         totalsAtRoundStart = totals()
-        injectionsThisRound = []
+        injectionsThisRound = k == 0 ? injectionsAtStart : []
     }
 
     /// The DHT's activity in the round `(from, to]` (the first round also takes time zero), or nil if no
@@ -474,7 +480,7 @@ public final class ScenarioRun {
         let start = SimTime.zero + roundLength * Int64(rows.count)
         return scenario.spec.timeline.compactMap { inj -> String? in
             let t = SimTime.zero + inj.at.duration
-            guard t > start || t == .zero, t <= end else { return nil }
+            guard t > start || (start == .zero && t == .zero), t <= end else { return nil }
             switch inj.action {
             case .join(let n): return "join \(n)"
             case .leave(let n): return "leave \(n)"
@@ -534,7 +540,7 @@ public final class ScenarioRun {
             pingProbes: now.ping.probesSent - was.ping.probesSent, pingReplies: replies,
             pingRttMeanMs: rtt.map { ($0 * 1000).rounded() / 1000 }, injections: timelineMoves(before: time) + injectionsThisRound,
             swarmCompleted: sample?.completed, minAvailability: sample?.minAvailability, singleCopyPieces: sample?.singleCopy,
-            rarity: sample?.histogram, dht: dhtRound(from: time - roundLength, to: time, queries: now.dhtQueries - was.dhtQueries))
+            rarity: sample?.histogram, dht: dhtRound(from: .zero + roundLength * Int64(rows.count), to: time, queries: now.dhtQueries - was.dhtQueries))
     }
 }
 

@@ -53,6 +53,16 @@ import Testing
         #expect(d.snapshot().upcoming.first?.description == "crash server")
     }
 
+    /// When `.` completes a round, `b` goes back one whole round (it used to restore the checkpoint the run
+    /// already stood at, and do nothing the first time).
+    @Test func backAfterStepsThatFinishARoundGoesBackARound() throws {
+        let d = try helloDriver(rounds: 1)
+        while d.snapshot().round == 1 { d.apply(.nextEvent) }
+        #expect(d.snapshot().round == 2 && d.snapshot().time == .seconds(20))
+        d.apply(.previousRound)
+        #expect(d.snapshot().round == 1 && d.snapshot().time == .seconds(10))
+    }
+
     @Test func backAtTheStartSaysSo() throws {
         let d = try helloDriver()
         d.apply(.previousRound)

@@ -168,6 +168,10 @@ import Testing
         #expect(press([.char("n"), .char(" "), .char(":"), .char("5"), .enter], &s, snapshot).isEmpty)
         #expect(s.tab == .network && s.mode == .normal && !s.inspectorOpen)
         #expect(press([.char("q")], &s, snapshot) == [.quit])
+        // A run that was already going can still be paused.
+        var running = snapshot
+        running.isRunning = true
+        #expect(press([.char(" ")], &s, running) == [.simulation(.pause)])
         _ = handle(.resize(Size(width: 80, height: 24)), state: &s, snapshot: snapshot, lastFrame: nil)
         #expect(press([.char("n")], &s, snapshot) == [.simulation(.nextRound)])
     }

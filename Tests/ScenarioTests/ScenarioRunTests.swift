@@ -431,6 +431,28 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
 }
 
 @Suite struct TimelineRowTests {
+    /// What happens at 0 s is in round 1's row, and only there; it comes back with round 1 after stepping
+    /// back to the start.
+    @Test func timeZeroBelongsToTheFirstRound() throws {
+        let yaml = """
+        name: zero
+        duration: 30s
+        regions: [{name: eu}]
+        hosts:
+          - {group: a, up: 1Mbps, down: 1Mbps}
+          - {group: late, up: 1Mbps, down: 1Mbps, absent: true}
+        timeline:
+          - {at: 0s, join: late}
+          - {at: 0s, crash: a}
+        """
+        let run = ScenarioRun(try ScenarioLoader.parse(yaml, file: "z.yaml"), keepCheckpoints: true)
+        run.runToEnd()
+        #expect(run.rows.map(\.injections) == [["join late", "crash a"], [], []])
+        run.restore(round: 0)
+        run.runToEnd()
+        #expect(run.rows.map(\.injections) == [["join late", "crash a"], [], []])
+    }
+
     /// A command to an application is listed by its name in the round's injections.
     @Test func applicationCommandsAreNamedInTheRows() throws {
         let yaml = """

@@ -44,6 +44,19 @@ import SimKernel
 
     func late(_ r: RunReport) -> [SwarmReport.PeerReport] { r.swarms[0].peersDetail.filter { $0.name.hasPrefix("late") } }
 
+    /// Per-round DHT lookups add up to the run's: each lookup is counted in exactly one round, the last
+    /// one included when it is shorter than the others (405 s in rounds of 10 s).
+    @Test func everyLookupIsInExactlyOneRound() throws {
+        let yaml = Self.crashScenario(dht: true).replacingOccurrences(of: "duration: 400s", with: "duration: 405s")
+        let run = ScenarioRun(try ScenarioLoader.parse(yaml, file: "t.yaml"))
+        run.runToEnd()
+        let report = run.report()
+        #expect(report.rounds.count == 41)
+        let perRound = report.rounds.reduce(0) { $0 + ($1.dht?.lookups ?? 0) }
+        let total = try #require(report.dht).lookups
+        #expect(total > 0 && perRound == total, "rounds \(perRound), run \(total)")
+    }
+
     @Test func withTheDHTATrackerCrashStrandsNobody() throws {
         let report = try runSwarm(Self.crashScenario(dht: true)).report()
         let s = report.swarms[0]

@@ -76,7 +76,10 @@ public final class SimulationDriver {
         case .nextEvent:
             isRunning = false
             guard !run.isFinished else { say("the run is over: b steps back a round", error: true); return }
+            let rounds = run.completedRounds
             run.stepEvent()
+            // A step that completed the round leaves the run at its checkpoint: `b` then goes back a round.
+            if run.completedRounds > rounds { noteBoundary() }
         case .previousRound:
             isRunning = false
             stepBack()
