@@ -419,8 +419,10 @@ private struct Failing: Decodable {
 }
 
 @Test func overridePathsThatDoNotExist() {
+    // A missing mapping on the way is created; a misspelt one is then an unknown key, at the override.
     #expect(failure(minimal, overrides: ["torent.seeders=1"])
-        == "--set torent.seeders=1:1:1: error: key 'torent' not found; existing keys: seed, duration, regions, hosts")
+        == "--set torent.seeders=1:1:1: error: torent: unknown key 'torent'; expected one of: seed, duration, regions, hosts, torrent, latency, lossRate, notes; did you mean 'torrent'?")
+    // An index into a sequence that is not there cannot be created.
     #expect(failure(minimal, overrides: ["hots.0.count=1"])
         == "--set hots.0.count=1:1:1: error: key 'hots' not found; existing keys: seed, duration, regions, hosts; did you mean 'hosts'?")
     #expect(failure(minimal, overrides: ["hosts.5.count=1"])
@@ -429,6 +431,18 @@ private struct Failing: Decodable {
         == "--set hosts.first.count=1:1:7: error: hosts: expected an index into the sequence, found 'first'")
     #expect(failure(minimal, overrides: ["seed.value=1"])
         == "--set seed.value=1:1:6: error: seed: cannot set 'value' inside '1'; it is not a mapping or a sequence")
+}
+
+/// `--set torrent.seeders=3` in a file without `torrent:` creates the mapping (an error inside it still
+/// points at the override).
+@Test func overrideCreatesAMissingMapping() throws {
+    let incomplete = failure(minimal, overrides: ["torrent.seeders=3"])
+    #expect(incomplete.hasPrefix("--set torrent.seeders=3:") && incomplete.contains("size"), "\(incomplete)")
+    let s = try decoder.decode(Doc.self, from: minimal, file: "s.yaml",
+                               overrides: ["torrent.size=1MB", "torrent.pieceSize=256KiB", "torrent.seeders=3"])
+    #expect(s.torrent?.seeders == 3 && s.torrent?.pieceSize.bytes == 262_144)
+    #expect(failure(minimal, overrides: ["torrent={size: 1MB, pieceSize: 1MB, seeders: 1}", "torrent.seeders=x"])
+        == "--set torrent.seeders=x:1:17: error: torrent.seeders: expected an integer, found 'x'")
 }
 
 @Test func laterOverridesWin() throws {

@@ -5,8 +5,9 @@ import Yams
 /// - `KEY.PATH` is a dot-separated list of mapping keys and sequence indices: `seed`, `hosts.0.count`.
 ///   A segment is an index when the node it steps into is a sequence. Keys containing `.` cannot be addressed.
 /// - `VALUE` is parsed as YAML: `9`, `symmetric`, `'[a, b]'`, `'{count: 2, up: 1Mbps}'`; nothing after `=` is null.
-/// - The last key is added when the mapping lacks it (so optional keys can be set); a missing
-///   intermediate key, an index out of range, or a path that goes through a scalar is an error.
+/// - The last key is added when the mapping lacks it (so optional keys can be set), and so is a missing
+///   intermediate mapping (`dht.k` without `dht:`); an index out of range, an index into a sequence that is
+///   not there, or a path that goes through a scalar is an error.
 /// - Errors, including later decoding errors in a value an override set, are reported against the
 ///   override (see `ScenarioError` for the format).
 enum Overrides {
@@ -14,7 +15,14 @@ enum Overrides {
         for (index, text) in texts.enumerated() {
             let override = try Override(parsing: text)
             let value = try override.parsedValue()
-            let (path, createdKey) = try assign(value, into: &root, segments: override.segments[...], path: [], override: override)
+            var createdMappings: [(path: [PathComponent], column: Int)] = []
+            let (path, createdKey) = try assign(value, into: &root, segments: override.segments[...], path: [], override: override,
+                                                createdMappings: &createdMappings)
+            // Mappings the override created on the way belong to it too (an unknown key among them is its error).
+            for m in createdMappings {
+                origins.record(OverrideOrigin(index: index, label: override.label, path: m.path,
+                                              valueColumn: override.valueColumn, keyColumn: m.column, createdKey: true))
+            }
             origins.record(OverrideOrigin(
                 index: index, label: override.label, path: path,
                 valueColumn: override.valueColumn, keyColumn: override.segments.last?.column ?? 1, createdKey: createdKey))
@@ -24,7 +32,7 @@ enum Overrides {
     /// Sets `value` at `segments` below `node`; returns the full path it was set at and whether the last key is new.
     private static func assign(
         _ value: Node, into node: inout Node, segments: ArraySlice<Override.Segment>,
-        path: [PathComponent], override: Override
+        path: [PathComponent], override: Override, createdMappings: inout [(path: [PathComponent], column: Int)]
     ) throws(ScenarioError) -> ([PathComponent], Bool) {
         guard let segment = segments.first else { return (path, false) }
         let isLast = segments.count == 1
@@ -35,7 +43,7 @@ enum Overrides {
             // A key written in this mapping: replace its value, or descend into it.
             if let i = mapping.firstIndex(where: { $0.key.plainText != "<<" && $0.key.scalar?.string == segment.name }) {
                 var child = isLast ? value : mapping[i].value
-                let result = try isLast ? (childPath, false) : assign(value, into: &child, segments: rest, path: childPath, override: override)
+                let result = try isLast ? (childPath, false) : assign(value, into: &child, segments: rest, path: childPath, override: override, createdMappings: &createdMappings)
                 mapping[i] = (key: mapping[i].key, value: child)
                 node = .mapping(mapping)
                 return result
@@ -48,7 +56,17 @@ enum Overrides {
             }
             // A key merged in with `<<`: copy its value into this mapping, then change the copy.
             if var child = entries.first(where: { $0.key == segment.name })?.value {
-                let result = try assign(value, into: &child, segments: rest, path: childPath, override: override)
+                let result = try assign(value, into: &child, segments: rest, path: childPath, override: override, createdMappings: &createdMappings)
+                mapping[Node(segment.name)] = child
+                node = .mapping(mapping)
+                return result
+            }
+            // A missing mapping on the way (`--set dht.k=4` in a file without `dht:`) is created, as the last
+            // key is; the strict decoder still rejects a key that does not exist (with a did-you-mean).
+            if let next = rest.first, Int(next.name) == nil, !entries.contains(where: { $0.key == segment.name }) {
+                var child = Node.mapping(Node.Mapping([]))
+                createdMappings.append((childPath, segment.column))
+                let result = try assign(value, into: &child, segments: rest, path: childPath, override: override, createdMappings: &createdMappings)
                 mapping[Node(segment.name)] = child
                 node = .mapping(mapping)
                 return result
@@ -69,7 +87,7 @@ enum Overrides {
             }
             let childPath = path + [.index(i)]
             var child = isLast ? value : sequence[i]
-            let result = try isLast ? (childPath, false) : assign(value, into: &child, segments: rest, path: childPath, override: override)
+            let result = try isLast ? (childPath, false) : assign(value, into: &child, segments: rest, path: childPath, override: override, createdMappings: &createdMappings)
             sequence[i] = child
             node = .sequence(sequence)
             return result
