@@ -201,17 +201,18 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
     }
 }
 
-@Suite struct ScenarioErrorTests {
-    func error(_ yaml: String, overrides: [String] = []) -> String? {
-        do {
-            _ = try ScenarioLoader.parse(yaml, file: "s.yaml", overrides: overrides)
-            return nil
-        } catch {
-            return error.description
-        }
+/// The error a scenario file `s.yaml` with `yaml` gives as it loads, as the user sees it (nil: it loads).
+func loadError(_ yaml: String, overrides: [String] = []) -> String? {
+    do {
+        _ = try ScenarioLoader.parse(yaml, file: "s.yaml", overrides: overrides)
+        return nil
+    } catch {
+        return error.description
     }
+}
 
-    let base = """
+/// The smallest valid scenario: one region, one host, 60 s (the error tests change one line of it).
+let minimalScenario = """
     name: t
     duration: 60s
     regions:
@@ -221,6 +222,10 @@ func hello(_ overrides: [String] = []) throws -> LoadedScenario {
         up: 1Mbps
         down: 1Mbps
     """
+
+@Suite struct ScenarioErrorTests {
+    func error(_ yaml: String, overrides: [String] = []) -> String? { loadError(yaml, overrides: overrides) }
+    let base = minimalScenario
 
     @Test func validBaseLoads() { #expect(error(base) == nil) }
 
